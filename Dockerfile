@@ -1,0 +1,16 @@
+# One image for every role; the role is the container's command (worker, api, gateway, or all).
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY actors ./actors
+COPY machines ./machines
+COPY gateway ./gateway
+COPY migrations ./migrations
+COPY src ./src
+COPY scripts ./scripts
+COPY tsconfig.json ./
+ENV NODE_ENV=production
+EXPOSE 3000
+ENTRYPOINT ["node", "--import", "tsx", "src/main.ts"]
+CMD ["all"]

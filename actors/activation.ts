@@ -1,0 +1,184 @@
+import type { Clock } from '../src/shared/clock.ts';
+import type { ActorAddress, ShardId } from './address.ts';
+import { applyBatch, initialRecord, type AppliedBatch, type InboxMessage } from './apply.ts';
+import type { ActorBehavior } from './behavior.ts';
+import type { EffectRunner } from './effects.ts';
+import type { RecentMessage } from './envelope.ts';
+import type { ActorRecord, ActorStore, LeaseToken } from './store.ts';
+
+const MAX_CONFLICT_RETRIES = 5;
+
+/** A message waiting in an actor's mailbox, with when the worker read it (ms). */
+export interface MailboxEntry extends InboxMessage {
+  readonly readAt: number;
+}
+
+export interface HandledMessage {
+  readonly kind: string;
+  readonly entry: MailboxEntry;
+  readonly outcome: 'applied' | 'duplicate' | 'dead-letter';
+  readonly reason?: string;
+  readonly committedAt: number;
+}
+
+export interface ActivationDeps {
+  readonly address: ActorAddress;
+  readonly id: string;
+  readonly shard: ShardId;
+  readonly behavior: ActorBehavior<unknown, unknown>;
+  readonly store: ActorStore;
+  readonly runEffects: EffectRunner;
+  readonly clock: Clock;
+  /** The shard's lease token while the shard runs; null once it stops (the mailbox is then abandoned). */
+  readonly fence: () => LeaseToken | null;
+  /** Most messages folded into one commit. */
+  readonly maxBatch: number;
+  readonly onHandled: (handled: HandledMessage) => void | Promise<void>;
+  /** The lease was lost under this actor: the shard must stop at once. */
+  readonly onFenced: () => void;
+  /** Something unexpected failed (Redis down, a bug): the shard restarts from its pending entries. */
+  readonly onFailure: (error: unknown) => void;
+}
+
+/**
+ * One activated actor: a mailbox drained one batch at a time, in order. Per batch: decide (pure), commit the
+ * record and the acks (fenced), then run the effects. Different actors drain concurrently.
+ */
+export interface Activation {
+  readonly address: ActorAddress;
+  readonly kind: string;
+  enqueue(entry: MailboxEntry): void;
+  /** Queued plus in-progress messages. */
+  readonly load: number;
+  readonly lastActiveAt: number;
+  /** Resolves when the mailbox is empty and nothing is in progress. */
+  idle(): Promise<void>;
+  /** The last committed record (null before activation finished). */
+  readonly record: ActorRecord | null;
+  /** The last messages settled, newest last (ops inspector). */
+  recent(): readonly RecentMessage[];
+}
+
+const RECENT_KEPT = 20;
+
+export function createActivation(deps: ActivationDeps): Activation {
+  const queue: MailboxEntry[] = [];
+  let record: ActorRecord | null = null;
+  let inProgress = 0;
+  let draining: Promise<void> | null = null;
+  let lastActiveAt = deps.clock.now();
+  const recent: RecentMessage[] = [];
+
+  /** Records what the batch's messages came to (ops view, metrics, dead letters). */
+  const settled = async (outcomes: AppliedBatch['outcomes'], at: number) => {
+    lastActiveAt = at;
+    for (const o of outcomes) {
+      const body = o.message.envelope.body as { type?: unknown } | null;
+      recent.push({
+        messageId: o.message.envelope.id,
+        type: typeof body?.type === 'string' ? body.type : null,
+        from: o.message.envelope.type === 'timer' ? `timer:${o.message.envelope.timerId}` : (o.message.envelope.from ?? null),
+        outcome: o.outcome,
+        at: new Date(at).toISOString(),
+      });
+      if (recent.length > RECENT_KEPT) recent.shift();
+      const handled = deps.onHandled({
+        kind: deps.behavior.kind,
+        entry: o.message as MailboxEntry,
+        outcome: o.outcome,
+        committedAt: at,
+        ...(o.reason ? { reason: o.reason } : {}),
+      });
+      if (handled) await handled;
+    }
+  };
+
+  const drain = async () => {
+    try {
+      if (record === null) {
+        const loaded = await deps.store.load(deps.shard, deps.address);
+        record = loaded ?? initialRecord(deps.behavior.initialState(deps.id));
+        // The last batch's effects may have been cut short by a crash; they are idempotent, so run them again.
+        if (record.outbox.length > 0) await deps.runEffects(record.outbox);
+      }
+      let conflicts = 0;
+      while (queue.length > 0) {
+        const fence = deps.fence();
+        if (fence === null) return;
+        const batch = queue.splice(0, deps.behavior.maxBatch ?? deps.maxBatch);
+        inProgress = batch.length;
+        const result = applyBatch(deps.behavior, deps.address, record, batch, deps.clock.now());
+        if (!result.stateChanged) {
+          // A query: nothing to persist. Effects first, then the acknowledgement — a crash in between redelivers the
+          // message, which decides the same again (receivers drop the repeated effects).
+          const applied = result.outcomes.some((o) => o.outcome === 'applied');
+          if (applied) await deps.runEffects(result.record.outbox);
+          if ((await deps.store.acknowledge({ shard: deps.shard, address: deps.address, fence, ackIds: result.ackIds, record: result.record })) === 'fenced') {
+            queue.length = 0;
+            deps.onFenced();
+            return;
+          }
+          record = { ...record, appliedThrough: result.record.appliedThrough, recentIds: result.record.recentIds };
+          await settled(result.outcomes, deps.clock.now());
+          inProgress = 0;
+          continue;
+        }
+        const outcome = await deps.store.commit({
+          shard: deps.shard,
+          address: deps.address,
+          fence,
+          record: result.record,
+          ackIds: result.ackIds,
+          ...(deps.behavior.stateTtlMs ? { ttlMs: deps.behavior.stateTtlMs } : {}),
+        });
+        if (outcome === 'fenced') {
+          queue.length = 0;
+          deps.onFenced();
+          return;
+        }
+        if (outcome === 'conflict') {
+          // Someone else's write got there first: decide again on what is persisted now.
+          if (++conflicts > MAX_CONFLICT_RETRIES) throw new Error(`${deps.address}: still conflicting after ${MAX_CONFLICT_RETRIES} reloads`);
+          queue.unshift(...batch);
+          record = (await deps.store.load(deps.shard, deps.address)) ?? initialRecord(deps.behavior.initialState(deps.id));
+          continue;
+        }
+        conflicts = 0;
+        const settle = deps.behavior.settle;
+        record = settle ? { ...result.record, state: settle(result.record.state) } : result.record;
+        await settled(result.outcomes, deps.clock.now());
+        if (result.outcomes.some((o) => o.outcome === 'applied')) await deps.runEffects(result.record.outbox);
+        inProgress = 0;
+      }
+    } catch (e) {
+      queue.length = 0;
+      deps.onFailure(e);
+    } finally {
+      inProgress = 0;
+      draining = null;
+    }
+  };
+
+  return {
+    address: deps.address,
+    kind: deps.behavior.kind,
+    enqueue(entry) {
+      queue.push(entry);
+      // Started in a microtask so that `draining` is set before drain() can finish and clear it.
+      draining ??= Promise.resolve().then(drain);
+    },
+    get load() {
+      return queue.length + inProgress;
+    },
+    get lastActiveAt() {
+      return lastActiveAt;
+    },
+    get record() {
+      return record;
+    },
+    recent: () => [...recent],
+    idle: async () => {
+      while (draining) await draining;
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { Emitter } from '@socket.io/redis-emitter';
+import type { Redis } from 'ioredis';
+import type { Clock } from '../src/shared/clock.ts';
+import { sendReply, type ActorClient } from './client.ts';
+import type { RuntimeKeys } from './keys.ts';
+import type { PlannedEffect } from './store.ts';
+import type { Timers } from './timers.ts';
+
+/** Carries out committed effects. Every effect is idempotent, so running a batch twice is harmless. */
+export type EffectRunner = (effects: readonly PlannedEffect[]) => Promise<void>;
+
+export function createEffectRunner(deps: {
+  redis: Redis;
+  keys: RuntimeKeys;
+  client: ActorClient;
+  timers: Timers;
+  clock: Clock;
+  /** Publishes Socket.IO broadcasts for the gateways' Redis adapter. */
+  sockets: Emitter;
+}): EffectRunner {
+  const run = async (effect: PlannedEffect): Promise<void> => {
+    switch (effect.type) {
+      case 'send':
+        await deps.client.deliver({ type: 'tell', id: effect.id, to: effect.to, from: effect.from, body: effect.body, sentAt: deps.clock.now() });
+        return;
+      case 'reply':
+        await sendReply(deps.redis, deps.keys, effect.replyTo, { type: 'reply', correlationId: effect.replyTo.correlationId, body: effect.body });
+        return;
+      case 'schedule':
+        await deps.timers.schedule(effect);
+        return;
+      case 'cancel':
+        await deps.timers.cancel(effect.jobId);
+        return;
+      case 'push':
+        deps.sockets.of(effect.namespace).to([...effect.rooms]).emit(effect.event, effect.data);
+        return;
+      default: {
+        const _exhaustive: never = effect;
+        return _exhaustive;
+      }
+    }
+  };
+  // In order: a cancel followed by a schedule of the same timer must not be reordered.
+  return async (effects) => {
+    for (const effect of effects) await run(effect);
+  };
+}

@@ -1,0 +1,298 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Clock } from '../src/shared/clock.ts';
+import { parseAddress, shardOf, type ActorAddress, type ShardId } from './address.ts';
+import { createActivation, type Activation, type HandledMessage, type MailboxEntry } from './activation.ts';
+import type { BehaviorRegistry } from './behavior.ts';
+import { sendReply } from './client.ts';
+import type { DeadLetters } from './dead-letters.ts';
+import type { EffectRunner } from './effects.ts';
+import { ENVELOPE_FIELD, decodeEntry, encodeEnvelope, type ActorInspection, type Envelope } from './envelope.ts';
+import type { RuntimeKeys } from './keys.ts';
+import type { Lease } from './lease.ts';
+import type { ActorStore } from './store.ts';
+
+export interface ShardRunnerOptions {
+  /** Entries per XREADGROUP. @default 256 */
+  readonly readCount: number;
+  /** How long one XREADGROUP blocks, ms. @default 1_000 */
+  readonly blockMs: number;
+  /** Read messages not yet committed before reading pauses (back-pressure). @default 512 */
+  readonly maxInFlight: number;
+  /** Most messages of one actor folded into one commit. @default 64 */
+  readonly maxBatch: number;
+  /**
+   * After a read that returned less than a full batch, wait this long before reading again, so that the next
+   * read and the commits it causes carry more entries (fewer round trips per message). Adds at most this much
+   * latency, ms. @default 1
+   */
+  readonly batchWindowMs: number;
+}
+
+export interface ShardRunnerDeps {
+  readonly shard: ShardId;
+  readonly lease: Lease;
+  readonly workerId: string;
+  readonly shardCount: number;
+  /** Command connection (auto-pipelined); the runner opens its own blocking connection from it. */
+  readonly redis: Redis;
+  readonly keys: RuntimeKeys;
+  readonly behaviors: BehaviorRegistry;
+  readonly store: ActorStore;
+  readonly runEffects: EffectRunner;
+  readonly deadLetters: DeadLetters;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly options: ShardRunnerOptions;
+  readonly onHandled: (handled: HandledMessage) => void;
+  readonly onDeadLetter: (reason: string) => void;
+  /** A commit was fenced: another worker owns the shard now. */
+  readonly onLost: (shard: ShardId) => void;
+}
+
+/**
+ * Runs one owned shard: claims the entries left pending by an earlier owner, then reads the inbox with the
+ * consumer group, routes each entry to its actor's mailbox and parks what cannot be handled.
+ */
+export interface ShardRunner {
+  readonly shard: ShardId;
+  readonly lease: Lease;
+  start(): Promise<void>;
+  /** Graceful: stop reading, let every mailbox finish (committing), then drop the actors. */
+  drain(): Promise<void>;
+  /** Immediate: stop reading and abandon mailboxes (their entries stay pending for the next owner). */
+  abandon(): Promise<void>;
+  passivateIdle(idleForMs: number): number;
+  activations(): ReadonlyMap<ActorAddress, Activation>;
+}
+
+export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
+  const { shard, keys, redis, log } = deps;
+  const inbox = keys.inbox(shard);
+  const activations = new Map<ActorAddress, Activation>();
+  let reader: Redis | null = null;
+  let readLoop: Promise<void> | null = null;
+  let active = false;
+  let restarting = false;
+  let inFlight = 0;
+  let wakeReader: (() => void) | null = null;
+
+  const settle = (handled: HandledMessage) => {
+    inFlight--;
+    if (wakeReader && inFlight <= deps.options.maxInFlight / 2) {
+      wakeReader();
+      wakeReader = null;
+    }
+    deps.onHandled(handled);
+  };
+
+  const park = async (entryId: string, fields: string[], reason: string, envelope?: Envelope) => {
+    log.warn({ shard, entryId, reason }, 'message dead-lettered');
+    deps.onDeadLetter(reason);
+    await deps.deadLetters.park({ shard, entryId, reason, fields });
+    if (envelope?.type === 'ask') {
+      await sendReply(redis, keys, envelope.replyTo, { type: 'reply-error', correlationId: envelope.replyTo.correlationId, code: 'DEAD_LETTER', detail: reason });
+    }
+  };
+
+  const activationFor = (address: ActorAddress, kind: string, id: string): Activation | null => {
+    const existing = activations.get(address);
+    if (existing) return existing;
+    const behavior = deps.behaviors.get(kind);
+    if (!behavior) return null;
+    const activation = createActivation({
+      address,
+      id,
+      shard,
+      behavior,
+      store: deps.store,
+      runEffects: deps.runEffects,
+      clock: deps.clock,
+      fence: () => (active ? deps.lease.token : null),
+      maxBatch: deps.options.maxBatch,
+      onHandled: (h) => {
+        if (h.outcome !== 'dead-letter') return settle(h);
+        return park(h.entry.entryId, [ENVELOPE_FIELD, encodeEnvelope(h.entry.envelope)], h.reason ?? 'rejected', h.entry.envelope).then(() => settle(h));
+      },
+      onFenced: () => deps.onLost(shard),
+      onFailure: (error) => {
+        log.error({ shard, address, err: error }, 'actor failed; restarting the shard from its pending entries');
+        void restart();
+      },
+    });
+    activations.set(address, activation);
+    return activation;
+  };
+
+  /** Routes one entry; returns a promise only when the entry had to be parked (rare), so the hot path allocates none. */
+  const dispatch = (entryId: string, fields: string[]): Promise<void> | undefined => {
+    const readAt = deps.clock.now();
+    const decoded = decodeEntry(fields);
+    if (!decoded.ok) return park(entryId, fields, decoded.error);
+    const envelope = decoded.value;
+    const parsed = parseAddress(envelope.to);
+    if (!parsed) return park(entryId, fields, 'bad address', envelope);
+    if (shardOf(envelope.to, deps.shardCount) !== shard) return park(entryId, fields, `misrouted: ${envelope.to} is not on shard ${shard}`, envelope);
+    if (envelope.type === 'inspect') return inspect(entryId, envelope, parsed.kind);
+    const activation = activationFor(envelope.to, parsed.kind, parsed.id);
+    if (!activation) return park(entryId, fields, `unknown actor kind: ${parsed.kind}`, envelope);
+    inFlight++;
+    activation.enqueue({ entryId, envelope, readAt } satisfies MailboxEntry);
+    return undefined;
+  };
+
+  /** Answers an `inspect` from memory (or from the store, without activating) and acknowledges it. */
+  const inspect = async (entryId: string, envelope: Extract<Envelope, { type: 'inspect' }>, kind: string) => {
+    const behavior = deps.behaviors.get(kind);
+    const activation = activations.get(envelope.to);
+    const record = activation?.record ?? (behavior ? await deps.store.load(shard, envelope.to) : null);
+    const described = record && behavior ? (behavior.describe?.(record.state) ?? { value: kind, context: record.state }) : null;
+    const body: ActorInspection = {
+      address: envelope.to,
+      shard,
+      workerId: deps.workerId,
+      active: activation !== undefined,
+      state: described?.value ?? null,
+      context: described?.context ?? null,
+      recent: activation?.recent() ?? [],
+    };
+    await sendReply(redis, keys, envelope.replyTo, { type: 'reply', correlationId: envelope.replyTo.correlationId, body });
+    await redis.xack(inbox, keys.group, entryId);
+  };
+
+  const dispatchAll = async (entries: [string, string[] | null][]) => {
+    for (const [id, fields] of entries) {
+      const parking = fields ? dispatch(id, fields) : undefined;
+      if (parking) await parking;
+    }
+  };
+
+  /** Entries delivered to any consumer and never acknowledged (a dead owner's, or our own before a restart). */
+  const claimPending = async () => {
+    let cursor = '0-0';
+    do {
+      const [next, entries] = (await redis.xautoclaim(inbox, keys.group, deps.workerId, 0, cursor, 'COUNT', 256)) as [
+        string,
+        [string, string[] | null][],
+      ];
+      await dispatchAll(entries);
+      cursor = next;
+    } while (cursor !== '0-0' && active);
+  };
+
+  const readForever = async (conn: Redis) => {
+    while (active) {
+      if (inFlight >= deps.options.maxInFlight) {
+        await new Promise<void>((resolve) => (wakeReader = resolve));
+        continue;
+      }
+      let result: [string, [string, string[]][]][] | null;
+      try {
+        result = (await conn.xreadgroup(
+          'GROUP',
+          keys.group,
+          deps.workerId,
+          'COUNT',
+          deps.options.readCount,
+          'BLOCK',
+          deps.options.blockMs,
+          'STREAMS',
+          inbox,
+          '>',
+        )) as typeof result;
+      } catch (e) {
+        if (!active) return;
+        log.warn({ shard, err: e }, 'inbox read failed; retrying');
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
+      }
+      if (!active) return;
+      let read = 0;
+      for (const [, entries] of result ?? []) {
+        read += entries.length;
+        await dispatchAll(entries);
+      }
+      if (read > 0 && read < deps.options.readCount && deps.options.batchWindowMs > 0) {
+        await new Promise((r) => setTimeout(r, deps.options.batchWindowMs));
+      }
+    }
+  };
+
+  const start = async () => {
+    try {
+      await redis.xgroup('CREATE', inbox, keys.group, '0', 'MKSTREAM');
+    } catch (e) {
+      if (!(e instanceof Error && e.message.includes('BUSYGROUP'))) throw e;
+    }
+    active = true;
+    await claimPending();
+    reader = redis.duplicate({ enableAutoPipelining: false });
+    readLoop = readForever(reader);
+  };
+
+  const stopReading = async () => {
+    active = false;
+    wakeReader?.();
+    reader?.disconnect();
+    await readLoop?.catch(() => undefined);
+    reader = null;
+    readLoop = null;
+  };
+
+  const settleAll = async () => {
+    await Promise.all([...activations.values()].map((a) => a.idle()));
+    activations.clear();
+    inFlight = 0;
+  };
+
+  const restart = async () => {
+    if (restarting || !active) return;
+    restarting = true;
+    try {
+      await stopReading();
+      await settleAll();
+      await new Promise((r) => setTimeout(r, 500));
+      await start();
+    } catch (e) {
+      log.error({ shard, err: e }, 'shard restart failed; giving the shard up');
+      deps.onLost(shard);
+    } finally {
+      restarting = false;
+    }
+  };
+
+  return {
+    shard,
+    lease: deps.lease,
+    start,
+    async drain() {
+      // Stop reading but keep the fence valid while mailboxes commit what they already hold.
+      const wasActive = active;
+      active = false;
+      wakeReader?.();
+      reader?.disconnect();
+      await readLoop?.catch(() => undefined);
+      if (wasActive) active = true;
+      await Promise.all([...activations.values()].map((a) => a.idle()));
+      active = false;
+      activations.clear();
+      inFlight = 0;
+    },
+    async abandon() {
+      await stopReading();
+      await settleAll();
+    },
+    passivateIdle(idleForMs) {
+      const now = deps.clock.now();
+      let count = 0;
+      for (const [address, a] of activations) {
+        if (a.load === 0 && now - a.lastActiveAt >= idleForMs) {
+          activations.delete(address);
+          count++;
+        }
+      }
+      return count;
+    },
+    activations: () => activations,
+  };
+}

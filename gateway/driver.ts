@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { parseAddress, type ActorAddress } from '../actors/address.ts';
+import type { ActorClient, AskError } from '../actors/client.ts';
+import { appError } from '../src/errors/app-error.ts';
+import { isErrorCode } from '../src/errors/registry.ts';
+import type { Logger } from '../src/observability/logger.ts';
+import type { Result } from '../src/shared/result.ts';
+import { failure, onEvent, type Ack, type EventContext, type EventTable } from './events.ts';
+import { id, zonedTime } from './schemas.ts';
+
+const statusSchema = z.object({ status: z.enum(['ONLINE', 'OFFLINE']) }).strict();
+
+const locationSchema = z
+  .object({
+    lat: z.number().min(-90).max(90),
+    lng: z.number().min(-180).max(180),
+    /** Degrees clockwise from north. */
+    heading: z.number().min(0).max(360).optional(),
+    speedKph: z.number().min(0).max(400).optional(),
+    /** When the device took the fix, with its zone. */
+    at: zonedTime,
+  })
+  .strict();
+
+const offerSchema = z.object({ offerId: id }).strict();
+
+/** A location fix as the driver app sent it (validated), after the driver actor applied it. */
+export type DriverPing = z.output<typeof locationSchema>;
+
+/** Called once the driver actor applied a ping (e.g. to feed a tracking stream). Must not throw; must be quick. */
+export type PingHook = (driverId: string, ping: DriverPing) => void;
+
+export interface DriverEventsDeps {
+  readonly actors: ActorClient;
+  /** How long an event waits for the driver actor's answer, ms. */
+  readonly askTimeoutMs: number;
+  readonly onPingAccepted: PingHook;
+  readonly log: Logger;
+}
+
+/**
+ * `/driver` (role driver): each event is one ask of the driver's own actor, `driver:<driverId from the token>`, and
+ * the ack is its answer — so a `driver:location` ack means the actor has applied the ping.
+ */
+export function driverEvents(deps: DriverEventsDeps): EventTable {
+  const ask = async (ctx: EventContext, body: Record<string, unknown>): Promise<Ack> => {
+    const self = driverAddress(ctx);
+    if (!self) return failure(appError('FORBIDDEN', 'This token names no usable driver id'));
+    return answerOf(await deps.actors.ask(self, body, { timeoutMs: deps.askTimeoutMs }), deps.log);
+  };
+  return {
+    'driver:status': onEvent(statusSchema, (input, ctx) => ask(ctx, { type: 'SetStatus', status: input.status })),
+    'driver:location': onEvent(locationSchema, async (ping, ctx) => {
+      const ack = await ask(ctx, { type: 'Ping', ...ping });
+      if ('ok' in ack && ctx.principal.driverId !== undefined) {
+        try {
+          deps.onPingAccepted(ctx.principal.driverId, ping);
+        } catch (e) {
+          deps.log.warn({ err: e }, 'onPingAccepted hook failed');
+        }
+      }
+      return ack;
+    }),
+    'offer:accept': onEvent(offerSchema, (input, ctx) => ask(ctx, { type: 'AcceptOffer', offerId: input.offerId })),
+    'offer:decline': onEvent(offerSchema, (input, ctx) => ask(ctx, { type: 'DeclineOffer', offerId: input.offerId })),
+  };
+}
+
+function driverAddress(ctx: EventContext): ActorAddress | null {
+  const id = ctx.principal.driverId;
+  return id === undefined ? null : (parseAddress(`driver:${id}`)?.address ?? null);
+}
+
+/**
+ * The ack for a driver actor's answer: its `{ ok: true, … }` as is, its `{ ok: false, error }` in the contract's error
+ * shape; no answer in time → TIMEOUT; a dead letter (the kind is not hosted, or the message was refused) → UNAVAILABLE.
+ */
+function answerOf(answer: Result<unknown, AskError>, log: Logger): Ack {
+  if (!answer.ok) {
+    return answer.error.code === 'TIMEOUT'
+      ? failure(appError('TIMEOUT', 'The driver service did not answer in time; retry'))
+      : failure(appError('UNAVAILABLE', 'The driver service is unavailable; retry shortly'));
+  }
+  const body = answer.value as { ok?: unknown; error?: { code?: unknown; detail?: unknown } } | null;
+  if (body?.ok === true) return { ...(body as object), ok: true };
+  if (body?.ok === false) {
+    const code = isErrorCode(body.error?.code) ? body.error.code : 'CONFLICT';
+    const detail = typeof body.error?.detail === 'string' ? body.error.detail : 'The driver refused this';
+    return failure(appError(code, detail));
+  }
+  log.error({ reply: body }, 'driver actor answered with an unexpected body');
+  return failure(appError('INTERNAL', 'Something went wrong on our side; please try again'));
+}

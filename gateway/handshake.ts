@@ -1,0 +1,33 @@
+import type { Socket } from 'socket.io';
+import type { Principal, Role } from '../src/auth/principal.ts';
+import type { Verifier } from '../src/auth/verifier.ts';
+import { appError, toErrorBody } from '../src/errors/app-error.ts';
+
+/** The authenticated principal of a socket, set by the handshake middleware. */
+export function principalOfSocket(socket: Socket): Principal {
+  return (socket.data as { principal: Principal }).principal;
+}
+
+/**
+ * Namespace middleware: verifies `auth.token` of the handshake (the same verifier as REST) and the role. A refused
+ * handshake reaches the client as a `connect_error` whose `data` is the CONTRACT.md error body.
+ */
+export function requireSocketRole(verifier: Verifier, roles: readonly Role[]) {
+  return (socket: Socket, next: (err?: Error) => void) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    if (typeof token !== 'string' || token.length === 0) return next(refusal(appError('UNAUTHENTICATED', 'auth.token is missing')));
+    verifier.verify(token).then(
+      (result) => {
+        if (!result.ok) return next(refusal(result.error));
+        if (!roles.includes(result.value.role)) return next(refusal(appError('FORBIDDEN', `role ${result.value.role} may not use this namespace`)));
+        (socket.data as { principal: Principal }).principal = result.value;
+        next();
+      },
+      () => next(refusal(appError('UNAVAILABLE', 'token could not be checked'))),
+    );
+  };
+}
+
+function refusal(e: ReturnType<typeof appError>): Error & { data: unknown } {
+  return Object.assign(new Error(e.code), { data: toErrorBody(e) });
+}

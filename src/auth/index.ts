@@ -1,0 +1,12 @@
+export { roles, claimsSchema, principalFromClaims, claimsOf } from './principal.ts';
+export type { Role, Principal, Claims } from './principal.ts';
+export { loadOrCreateSigningKey, signingAlgorithm } from './keys.ts';
+export type { SigningKey } from './keys.ts';
+export { createIssuer, defaultTokenTtlSeconds } from './issuer.ts';
+export type { Issuer, IssuerOptions } from './issuer.ts';
+export { createVerifier } from './verifier.ts';
+export type { Verifier, VerifierOptions } from './verifier.ts';
+export { authenticate, requireRole, authRoutes, principalOf, devTokenRequestSchema } from './http.ts';
+export type { AuthRoutesOptions } from './http.ts';
+export { createAuth } from './setup.ts';
+export type { Auth, AuthConfig } from './setup.ts';

@@ -1,0 +1,48 @@
+import type { ActorBehavior } from '../../actors/behavior.ts';
+import { decideDispatch } from '../../machines/dispatch/decider.ts';
+import type { DispatchMessage } from '../../machines/dispatch/protocol.ts';
+import { initialDispatchState, type DispatchState } from '../../machines/dispatch/state.ts';
+import { searchConfigOf, type DispatchSettings } from './config.ts';
+import { runtimeEffects } from './effects.ts';
+import { dispatchMessageSchema, parserOf } from './schemas.ts';
+
+/**
+ * Kind `dispatch`, id = the order id: one order's driver search. Told by the order (`FindDriver`, `CancelSearch`),
+ * by cells (`Candidates`), by drivers (`DriverReserved`, `DriverRefused`, `OfferAccepted`, `OfferReleased`) and by
+ * its own timers (`OfferTimedOut`, `SearchWatchdog`); tells the order `AssignDriver` or `ReportDispatchFailed`.
+ */
+export function dispatchBehavior(settings: DispatchSettings): ActorBehavior<DispatchState, DispatchMessage> {
+  const config = searchConfigOf(settings);
+  return {
+    kind: 'dispatch',
+    parse: parserOf(dispatchMessageSchema),
+    initialState: (id) => initialDispatchState(id),
+    decide(state, message, meta) {
+      const decision = decideDispatch(state, message, { now: meta.now, config });
+      return { state: decision.state, effects: runtimeEffects(decision.effects, meta) };
+    },
+    stateTtlMs: settings.dispatchStateTtlMs,
+    describe(state) {
+      const { context: c } = state;
+      return {
+        value: state.value.toUpperCase(),
+        context: {
+          orderId: c.orderId,
+          attempt: c.order?.attempt ?? null,
+          pickup: c.order?.pickup ?? null,
+          rounds: c.rounds,
+          reach: c.reach,
+          waitingFor: c.search?.pending ?? [],
+          candidates: c.search?.pool.slice(0, 5).map((p) => ({ driverId: p.driverId, distanceKm: Number(p.distanceKm.toFixed(3)), score: Math.round(p.score) })) ?? [],
+          tried: c.tried,
+          reservations: c.reservations,
+          offers: c.offers,
+          current: c.current && { offerId: c.current.offerId, driverId: c.current.candidate.driverId, expiresAt: c.current.expiresAt && new Date(c.current.expiresAt).toISOString() },
+          assignment: c.assignment,
+          failure: c.failure,
+          log: c.log,
+        },
+      };
+    },
+  };
+}

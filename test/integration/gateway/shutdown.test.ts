@@ -1,0 +1,67 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { OrderView } from '../../../machines/order/view.ts';
+import { ask, client, closeAll, codeOf, connect, connected, nextEvent, record, roundRobinBalancer, sleep, startGatewaySystem, type GatewaySystem } from './harness.ts';
+
+const latest = (views: readonly OrderView[]) => views.reduce<OrderView | undefined>((a, b) => (a && a.version >= b.version ? a : b), undefined);
+
+describe('gateway graceful shutdown behind a load balancer', () => {
+  let sys: GatewaySystem;
+  let balancer: Awaited<ReturnType<typeof roundRobinBalancer>>;
+  beforeAll(async () => {
+    sys = await startGatewaySystem({ workers: 2, gateways: 2 });
+    balancer = await roundRobinBalancer([sys.gatewayPort(0), sys.gatewayPort(1)]);
+  });
+  afterEach(() => closeAll());
+  afterAll(async () => {
+    sys?.signalWorkers('SIGCONT');
+    await balancer?.close();
+    await sys?.stop();
+  });
+
+  it('given sockets on gateway A with an event in flight, when A stops, then the event is answered and applied, new events are refused, and the clients reconnect to B and end with the latest view', async () => {
+    const [portA, portB] = [sys.gatewayPort(0), sys.gatewayPort(1)];
+    const restaurant = await sys.seedRestaurant();
+    const order = await sys.placeConfirmedOrder(restaurant);
+
+    // The app's rule: (re)subscribe on every connect, keep the view with the highest version.
+    const customer = client(balancer.url, '/customer', await order.token);
+    const views = record<OrderView>(customer, 'order:update');
+    const customerDisconnects = record<string>(customer, 'disconnect');
+    customer.on('connect', () => void ask(customer, 'order:subscribe', { orderId: order.orderId }).catch(() => undefined));
+    await connected(customer);
+    const consoleOnB = await connect(balancer.url, '/restaurant', restaurant.token);
+    const consoleOnA = client(balancer.url, '/restaurant', restaurant.token);
+    const newsOnA = record<OrderView>(consoleOnA, 'order:new');
+    await connected(consoleOnA);
+    expect(balancer.connections).toEqual([portA, portB, portA]);
+    await expect.poll(() => latest(views)?.status).toBe('CONFIRMED');
+    // A's own replay of open orders on connect comes first; only a later `order:new` is B's replay after the move.
+    await expect.poll(() => newsOnA.some((v) => v.orderId === order.orderId)).toBe(true);
+
+    // The workers pause, so the accept waits for the order actor inside gateway A while A is told to stop.
+    sys.signalWorkers('SIGSTOP');
+    const accepting = ask(consoleOnA, 'order:accept', { orderId: order.orderId, estimatedReadyTime: new Date(Date.now() + 3600_000).toISOString() });
+    await sleep(300);
+    const stopping = sys.stopGateway(0);
+    await sleep(100);
+    expect(codeOf(await ask(customer, 'order:subscribe', { orderId: order.orderId }))).toBe('UNAVAILABLE');
+    // B's replay carries the accepted view. The confirmation's own push may still land late (it raced the console's
+    // connect to A), so a stale CONFIRMED duplicate is tolerated; the app keeps the highest version.
+    const replayOnB = nextEvent<OrderView>(consoleOnA, 'order:new', (v) => v.orderId === order.orderId && v.status === 'ACCEPTED');
+    sys.signalWorkers('SIGCONT');
+
+    expect(await accepting).toMatchObject({ ok: true, order: { orderId: order.orderId, status: 'ACCEPTED' } });
+    await stopping;
+
+    // Told to go by a closed transport (not a server-side disconnect), so they reconnect — through the balancer, to B.
+    await expect.poll(() => customer.connected && consoleOnA.connected, { timeout: 10_000 }).toBe(true);
+    expect(customerDisconnects).toEqual(['transport close']);
+    expect(balancer.connections.slice(3).every((port) => port === portB)).toBe(true);
+    expect((await replayOnB).status).toBe('ACCEPTED');
+
+    // The kitchen moves on while (or right after) the customer re-subscribes on B.
+    expect(await ask(consoleOnB, 'order:preparing', { orderId: order.orderId })).toMatchObject({ ok: true });
+    await expect.poll(() => latest(views)?.status, { timeout: 5_000 }).toBe('PREPARING');
+    expect(latest(views)?.version).toBe((await sys.view(order.orderId)).version);
+  });
+});

@@ -1,0 +1,35 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { testCluster, waitFor, type TestCluster } from '../../support/cluster.ts';
+import type { CounterState } from '../../support/counter-actor.ts';
+
+let cluster: TestCluster | undefined;
+afterEach(async () => {
+  await cluster?.close();
+  cluster = undefined;
+});
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+describe('delivery across worker processes', () => {
+  it('given 3 workers, when 1,000 actors get 20 messages each, then every actor applies each message exactly once, in order', async () => {
+    cluster = testCluster({ shards: 32 });
+    const c = cluster;
+    await Promise.all([c.spawnWorker(), c.spawnWorker(), c.spawnWorker()]);
+    const actors = range(1000).map((i) => c.address(`A-${i}`));
+
+    for (const seq of range(20)) await Promise.all(actors.map((a) => c.client.tell(a, { type: 'add', seq })));
+
+    await waitFor(
+      async () => {
+        const records = await Promise.all(actors.map((a) => c.record(a)));
+        return records.every((r) => (r?.state as CounterState | undefined)?.seqs.length === 20);
+      },
+      60_000,
+      'every actor to apply 20 messages',
+    );
+    const records = await Promise.all(actors.map((a) => c.record(a)));
+    for (const r of records) expect((r?.state as CounterState).seqs).toEqual(range(20));
+    const writers = new Set(records.flatMap((r) => (r?.state as CounterState).writers));
+    expect(writers.size).toBe(3);
+  });
+});

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { actorAddress, type ShardId } from '../../../actors/address.ts';
+import { runtimeKeys } from '../../../actors/keys.ts';
+import { redisLeases } from '../../../actors/lease.ts';
+import { redisActorStore } from '../../../actors/redis-store.ts';
+import { trimInbox } from '../../../actors/trim.ts';
+import { initialRecord } from '../../../actors/apply.ts';
+import { TEST_REDIS_URL } from '../../support/cluster.ts';
+
+const redis = new Redis(TEST_REDIS_URL);
+const keys = runtimeKeys(`t-${randomUUID().slice(0, 8)}`);
+const shard = 3 as ShardId;
+afterAll(async () => {
+  const found = await redis.keys(keys.pattern());
+  if (found.length) await redis.del(...found);
+  redis.disconnect();
+});
+
+describe('shard leases', () => {
+  it('given a held lease, when another worker tries to acquire it, then it is refused until the lease expires, and the next epoch is higher', async () => {
+    const a = redisLeases(redis, keys, 'worker-a', 200);
+    const b = redisLeases(redis, keys, 'worker-b', 200);
+    const held = await a.acquire(shard);
+    expect(held).not.toBeNull();
+    expect(await b.acquire(shard)).toBeNull();
+    await new Promise((r) => setTimeout(r, 300));
+    const taken = await b.acquire(shard);
+    expect(taken?.epoch).toBeGreaterThan(held?.epoch ?? Infinity);
+    expect(await a.renew(held!)).toBe(false);
+    await a.release(held!);
+    expect(await b.renew(taken!)).toBe(true);
+    await b.release(taken!);
+  });
+
+  it('given a stale lease token, when it commits an actor record, then nothing is written and nothing acknowledged', async () => {
+    const store = redisActorStore(redis, keys);
+    const address = actorAddress('counter', `F-${randomUUID().slice(0, 6)}`);
+    const old = await redisLeases(redis, keys, 'old', 100).acquire(shard);
+    await new Promise((r) => setTimeout(r, 150));
+    const current = await redisLeases(redis, keys, 'new', 5_000).acquire(shard);
+    await redis.xgroup('CREATE', keys.inbox(shard), keys.group, '0', 'MKSTREAM').catch(() => undefined);
+    const entry = await redis.xadd(keys.inbox(shard), '*', 'm', '{}');
+    await redis.xreadgroup('GROUP', keys.group, 'old', 'COUNT', 1, 'STREAMS', keys.inbox(shard), '>');
+
+    const stale = await store.commit({ shard, address, fence: old!.token, record: initialRecord({ v: 1 }), ackIds: [entry!] });
+    expect(stale).toBe('fenced');
+    expect(await store.load(shard, address)).toBeNull();
+    expect((await redis.xpending(keys.inbox(shard), keys.group))[0]).toBe(1);
+
+    const fresh = await store.commit({ shard, address, fence: current!.token, record: initialRecord({ v: 2 }), ackIds: [entry!] });
+    expect(fresh).toBe('committed');
+    expect((await store.load(shard, address))?.state).toEqual({ v: 2 });
+    expect((await redis.xpending(keys.inbox(shard), keys.group))[0]).toBe(0);
+  });
+});
+
+describe('inbox trimming', () => {
+  it('given delivered-but-unacknowledged entries, when the inbox is trimmed, then only entries below the oldest pending one go', async () => {
+    const s = 9 as ShardId;
+    const inbox = keys.inbox(s);
+    await redis.xgroup('CREATE', inbox, keys.group, '0', 'MKSTREAM');
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push((await redis.xadd(inbox, '*', 'm', String(i)))!);
+    await redis.xreadgroup('GROUP', keys.group, 'c1', 'COUNT', 6, 'STREAMS', inbox, '>');
+    await redis.xack(inbox, keys.group, ids[0]!, ids[1]!, ids[2]!, ids[4]!);
+
+    const result = await trimInbox(redis, keys, s);
+    expect(result).toEqual({ removed: 3, lag: 4, pending: 2 });
+    const left = (await redis.xrange(inbox, '-', '+')).map(([id]) => id);
+    expect(left).toEqual(ids.slice(3));
+
+    await redis.xack(inbox, keys.group, ids[3]!, ids[5]!);
+    expect((await trimInbox(redis, keys, s)).removed).toBe(2);
+    expect((await redis.xrange(inbox, '-', '+')).map(([id]) => id)).toEqual(ids.slice(5));
+  });
+});

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import type { ActorBehavior } from '../../actors/behavior.ts';
+import { actorAddress } from '../../actors/address.ts';
+import { err, ok } from '../../src/shared/result.ts';
+
+/**
+ * The actor kind the runtime's tests drive: it records every `add` it applies, so a test can see whether each
+ * message was applied exactly once and in order.
+ */
+export interface CounterState {
+  readonly seqs: readonly number[];
+  readonly rings: number;
+  /** The worker that applied each seq — shows which process wrote. */
+  readonly writers: readonly string[];
+}
+
+const messageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('add'), seq: z.number().int(), writer: z.string().optional() }),
+  z.object({ type: z.literal('get') }),
+  z.object({ type: z.literal('arm'), timerId: z.string(), delayMs: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('disarm'), timerId: z.string() }),
+  z.object({ type: z.literal('ring') }),
+  z.object({ type: z.literal('forward'), toId: z.string(), seq: z.number().int() }),
+  z.object({ type: z.literal('boom') }),
+]);
+export type CounterMessage = z.infer<typeof messageSchema>;
+
+export function counterBehavior(writer = `pid-${process.pid}`): ActorBehavior<CounterState, CounterMessage> {
+  return {
+    kind: 'counter',
+    parse: (body) => {
+      const parsed = messageSchema.safeParse(body);
+      return parsed.success ? ok(parsed.data) : err(parsed.error.issues[0]?.message ?? 'invalid');
+    },
+    initialState: () => ({ seqs: [], rings: 0, writers: [] }),
+    decide(state, message) {
+      switch (message.type) {
+        case 'add':
+          return { state: { ...state, seqs: [...state.seqs, message.seq], writers: [...state.writers, writer] }, effects: [] };
+        case 'get':
+          return { state, effects: [{ type: 'reply', body: state }] };
+        case 'arm':
+          return { state, effects: [{ type: 'schedule', timerId: message.timerId, delayMs: message.delayMs, body: { type: 'ring' } }] };
+        case 'disarm':
+          return { state, effects: [{ type: 'cancel', timerId: message.timerId }] };
+        case 'ring':
+          return { state: { ...state, rings: state.rings + 1 }, effects: [] };
+        case 'forward':
+          return { state, effects: [{ type: 'send', to: actorAddress('counter', message.toId), body: { type: 'add', seq: message.seq } }] };
+        case 'boom':
+          throw new Error('boom requested');
+        default: {
+          const _exhaustive: never = message;
+          return _exhaustive;
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { decideCell, initialCellState, nearest, type CellState } from '../../../machines/cell/cell.ts';
+import type { CellMessage, DriverEntered, FindCandidates } from '../../../machines/dispatch/protocol.ts';
+
+const config = { silenceMs: 30_000 };
+const T0 = Date.parse('2024-05-01T12:00:00Z');
+const PICKUP = { lat: 37.7749, lng: -122.4194 };
+const params = { speedKph: 20, loadWeightS: 120, headingWeightS: 60 };
+
+const entered = (driverId: string, version: number, dLat = 0, extra: Partial<DriverEntered> = {}): DriverEntered => ({
+  type: 'DriverEntered',
+  driverId,
+  version,
+  lat: PICKUP.lat + dLat,
+  lng: PICKUP.lng,
+  heading: null,
+  speedKph: null,
+  load: 0,
+  seenAt: T0,
+  ...extra,
+});
+const query = (extra: Partial<FindCandidates> = {}): FindCandidates => ({ type: 'FindCandidates', queryId: 'q', pickup: PICKUP, k: 10, exclude: [], score: params, ...extra });
+
+function given(messages: readonly CellMessage[], now = T0): CellState {
+  return messages.reduce((s, m) => decideCell(s, m, { now, config }).state, initialCellState('8828308281fffff'));
+}
+const ids = (s: CellState) => s.drivers.map((e) => e.driverId);
+
+describe('cell membership', () => {
+  it('given a driver listed at version 5, when a late duplicate "entered" at version 4 arrives, then the newer position stays', () => {
+    const s = given([entered('D1', 5, 0.001), entered('D1', 4, 0.002)]);
+    expect(s.drivers).toEqual([expect.objectContaining({ driverId: 'D1', version: 5, lat: PICKUP.lat + 0.001 })]);
+  });
+
+  it('given a driver that left at version 7, when its older "entered" (version 6) arrives late, then it stays gone; a newer one brings it back', () => {
+    const s = given([entered('D1', 5), { type: 'DriverLeft', driverId: 'D1', version: 7 }, entered('D1', 6)]);
+    expect(ids(s)).toEqual([]);
+    expect(ids(decideCell(s, entered('D1', 8), { now: T0, config }).state)).toEqual(['D1']);
+  });
+
+  it('given a driver listed at version 9, when a stale "left" at version 8 arrives, then it stays listed', () => {
+    expect(ids(given([entered('D1', 9), { type: 'DriverLeft', driverId: 'D1', version: 8 }]))).toEqual(['D1']);
+  });
+
+  it('given a driver not refreshed for longer than the silence timeout, then it is never answered and is pruned', () => {
+    const s = decideCell(given([entered('D1', 1)]), entered('D2', 2, 0.001, { seenAt: T0 + 25_000 }), { now: T0 + 25_000, config }).state;
+    const later = T0 + 31_000;
+    expect(nearest(s, query(), later, config).candidates.map((c) => c.driverId)).toEqual(['D2']);
+    expect(ids(decideCell(s, entered('D3', 3, 0, { seenAt: later }), { now: later, config }).state)).toEqual(['D2', 'D3']);
+  });
+});
+
+describe('cell queries', () => {
+  const s = given(Array.from({ length: 30 }, (_, i) => entered(`D${String(i).padStart(2, '0')}`, i + 1, (i + 1) * 0.0005)));
+
+  it('given 30 drivers in a line north of the pickup, when asked for the 10 best, then the 10 nearest come back in order, marked truncated', () => {
+    const { candidates, truncated } = nearest(s, query(), T0, config);
+    expect(candidates.map((c) => c.driverId)).toEqual(['D00', 'D01', 'D02', 'D03', 'D04', 'D05', 'D06', 'D07', 'D08', 'D09']);
+    expect(truncated).toBe(true);
+    expect(candidates[0]?.distanceKm).toBeCloseTo(0.0556, 3);
+  });
+
+  it('given excluded drivers, then they are skipped', () => {
+    const { candidates } = nearest(s, query({ exclude: ['D00', 'D02'], k: 3 }), T0, config);
+    expect(candidates.map((c) => c.driverId)).toEqual(['D01', 'D03', 'D04']);
+  });
+
+  it('given a nearer driver with a load, then the score can rank a farther idle driver first', () => {
+    const loaded = given([entered('NEAR', 1, 0.001, { load: 2 }), entered('FAR', 2, 0.004)]);
+    const { candidates, truncated } = nearest(loaded, query(), T0, config);
+    expect(candidates.map((c) => c.driverId)).toEqual(['FAR', 'NEAR']);
+    expect(truncated).toBe(false);
+  });
+
+  it('given a moving driver heading away from the pickup, then it scores worse than one at the same distance heading towards it', () => {
+    const moving = given([
+      entered('AWAY', 1, 0.005, { heading: 0, speedKph: 30 }),
+      entered('TOWARDS', 2, -0.005, { heading: 0, speedKph: 30 }),
+    ]);
+    expect(nearest(moving, query(), T0, config).candidates.map((c) => c.driverId)).toEqual(['TOWARDS', 'AWAY']);
+  });
+
+  it('given a query from a dispatcher, then the answer is a Candidates message for the same query', () => {
+    const decision = decideCell(s, query({ k: 1 }), { now: T0, config });
+    expect(decision.state).toBe(s);
+    expect(decision.effects).toEqual([
+      { type: 'respond', body: { type: 'Candidates', queryId: 'q', cell: '8828308281fffff', candidates: [expect.objectContaining({ driverId: 'D00' })], truncated: true } },
+    ]);
+  });
+});
