@@ -182,12 +182,12 @@ async function loadOrders() {
     ...statuses.map((status) =>
       el(
         'div',
-        { class: 'column' },
+        { class: 'column', 'data-status': status },
         el('h3', {}, `${status} (${groups.get(status).length})`),
         ...groups.get(status).map((o) =>
           el(
             'div',
-            { class: `card${o.stuck ? ' stuck' : ''}`, title: `updated ${fmtAge(o.sinceUpdateMs)} ago`, onclick: () => watch(`order:${o.orderId}`) },
+            { class: `card${o.stuck ? ' stuck' : ''}`, 'data-order-id': o.orderId, title: `updated ${fmtAge(o.sinceUpdateMs)} ago`, onclick: () => watch(`order:${o.orderId}`) },
             el('div', { class: 'id' }, o.orderId),
             el('div', {}, `${o.restaurantName ?? o.restaurantId} · ${fmtAge(o.ageMs)}`),
             el('div', { class: 'muted' }, o.driverId ? `driver ${o.driverId}` : 'no driver'),
@@ -237,6 +237,7 @@ function drawMap() {
   if (!project) {
     ctx.fillStyle = '#6b7280';
     ctx.fillText('No drivers or open orders yet.', 20, 30);
+    canvas.dataset.drivers = '[]';
     return;
   }
   for (const c of data.cells) {
@@ -274,8 +275,11 @@ function drawMap() {
       hits.push({ x, y, r: 6, address: `order:${o.orderId}`, z: 1 });
     }
   }
+  // Where each driver is drawn (canvas pixels), for tests and tooling: a canvas keeps no objects to query.
+  const drawn = [];
   for (const d of data.drivers) {
     const [x, y] = project(d.lat, d.lng);
+    drawn.push({ driverId: d.driverId, state: d.state, lat: d.lat, lng: d.lng, x, y });
     ctx.beginPath();
     ctx.arc(x, y, 5, 0, 2 * Math.PI);
     ctx.fillStyle = COLORS[d.state] ?? '#9ca3af';
@@ -284,6 +288,7 @@ function drawMap() {
     ctx.stroke();
     hits.push({ x, y, r: 7, address: `driver:${d.driverId}`, z: 2 });
   }
+  canvas.dataset.drivers = JSON.stringify(drawn);
 }
 function onMapClick(ev) {
   const canvas = $('map');
