@@ -61,27 +61,50 @@ export interface Activation {
 
 const RECENT_KEPT = 20;
 
+/** A settled message as kept: only strings the envelope already holds, and the time as a number (ms). */
+interface RecentEntry {
+  readonly messageId: string;
+  readonly type: string | null;
+  readonly from: string | null;
+  readonly timer: boolean;
+  readonly outcome: RecentMessage['outcome'];
+  readonly at: number;
+}
+
+function recentEntry({ envelope }: InboxMessage, outcome: RecentMessage['outcome'], at: number): RecentEntry {
+  const body = envelope.body as { type?: unknown } | null;
+  const timer = envelope.type === 'timer';
+  return {
+    messageId: envelope.id,
+    type: typeof body?.type === 'string' ? body.type : null,
+    from: timer ? envelope.timerId : (envelope.from ?? null),
+    timer,
+    outcome,
+    at,
+  };
+}
+
+function describeRecent(r: RecentEntry): RecentMessage {
+  return { messageId: r.messageId, type: r.type, from: r.timer ? `timer:${r.from ?? ''}` : r.from, outcome: r.outcome, at: new Date(r.at).toISOString() };
+}
+
 export function createActivation(deps: ActivationDeps): Activation {
   const queue: MailboxEntry[] = [];
   let record: ActorRecord | null = null;
   let inProgress = 0;
   let draining: Promise<void> | null = null;
   let lastActiveAt = deps.clock.now();
-  const recent: RecentMessage[] = [];
+  /** A ring of the last RECENT_KEPT settled messages; `recentNext` is where the next one goes (the oldest). */
+  const recent: (RecentEntry | undefined)[] = new Array<RecentEntry | undefined>(RECENT_KEPT);
+  let recentNext = 0;
 
   /** Records what the batch's messages came to (ops view, metrics, dead letters). */
   const settled = async (outcomes: AppliedBatch['outcomes'], at: number) => {
     lastActiveAt = at;
     for (const o of outcomes) {
-      const body = o.message.envelope.body as { type?: unknown } | null;
-      recent.push({
-        messageId: o.message.envelope.id,
-        type: typeof body?.type === 'string' ? body.type : null,
-        from: o.message.envelope.type === 'timer' ? `timer:${o.message.envelope.timerId}` : (o.message.envelope.from ?? null),
-        outcome: o.outcome,
-        at: new Date(at).toISOString(),
-      });
-      if (recent.length > RECENT_KEPT) recent.shift();
+      // The inspector formats the few it shows; the hot path allocates no strings for it.
+      recent[recentNext] = recentEntry(o.message, o.outcome, at);
+      recentNext = (recentNext + 1) % RECENT_KEPT;
       const handled = deps.onHandled({
         kind: deps.behavior.kind,
         entry: o.message as MailboxEntry,
@@ -176,7 +199,14 @@ export function createActivation(deps: ActivationDeps): Activation {
     get record() {
       return record;
     },
-    recent: () => [...recent],
+    recent: () => {
+      const out: RecentMessage[] = [];
+      for (let i = 0; i < RECENT_KEPT; i++) {
+        const r = recent[(recentNext + i) % RECENT_KEPT];
+        if (r) out.push(describeRecent(r));
+      }
+      return out;
+    },
     idle: async () => {
       while (draining) await draining;
     },

@@ -162,7 +162,7 @@ function accepted(draft: Draft, message: OfferAccepted): void {
     draft.record({ type: 'DriverAssigned', assignment: { driverId: message.driverId, offerId: message.offerId, eta, at: draft.now } });
     draft.cancel(offerTimer(message.offerId));
     disarm(draft);
-    draft.emit({ type: 'toOrder', orderId: context.orderId, body: { type: 'AssignDriver', driverId: message.driverId, eta } });
+    draft.emit({ type: 'toOrder', orderId: context.orderId, body: { type: 'AssignDriver', driverId: message.driverId, offerId: message.offerId, eta } });
     return;
   }
   stray(draft, message.driverId, message.offerId);

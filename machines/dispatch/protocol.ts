@@ -28,10 +28,14 @@ export interface CancelSearch {
   readonly orderId: string;
 }
 
-/** dispatch → order: a driver accepted. `eta`: estimated delivery at the customer, ISO-8601. */
+/**
+ * dispatch → order: a driver accepted offer `offerId`. `eta`: estimated delivery at the customer, ISO-8601. The order
+ * pushes `assignment` to the driver once it has recorded it, so the driver's first step is never refused.
+ */
 export interface AssignDriver {
   readonly type: 'AssignDriver';
   readonly driverId: string;
+  readonly offerId: string;
   readonly eta?: string;
 }
 
@@ -247,10 +251,12 @@ export type DispatchMessage =
 /** What an order actor receives from dispatch. */
 export type OrderNotice = AssignDriver | ReportDispatchFailed;
 
-/** The Socket.IO pushes to `/driver`, room `driver:<driverId>` (CONTRACT.md "Sockets"). */
+/**
+ * The Socket.IO pushes to `/driver`, room `driver:<driverId>` (CONTRACT.md "Sockets"), that dispatch and the driver
+ * actor make. `assignment` (OfferDetails) is the order's, once it has recorded the driver.
+ */
 export type DriverPush =
   | { readonly event: 'offer'; readonly data: OfferDetails & { readonly expiresAt: string } }
-  | { readonly event: 'assignment'; readonly data: OfferDetails }
   | { readonly event: 'offer:withdrawn'; readonly data: { readonly offerId: string; readonly orderId: string; readonly reason: string } }
   | { readonly event: 'assignment:withdrawn'; readonly data: { readonly offerId: string; readonly orderId: string; readonly reason: string } };
 

@@ -157,14 +157,12 @@ function accept(state: DriverState, message: AcceptOffer, env: Env): Decided {
   if (state.value !== 'offered' || offer === null) return refuse('INVALID_TRANSITION', `no offer is pending for this driver (it is ${statusOf(state.value)})`);
   if (offer.offerId !== message.offerId) return refuse('CONFLICT', `offer ${message.offerId} is not the offer pending for this driver`);
   if (env.now > offer.expiresAt + env.config.acceptGraceMs) return refuse('CONFLICT', `offer ${offer.offerId} expired at ${new Date(offer.expiresAt).toISOString()}`);
-  const { offerId, orderId, restaurant, dropoff } = offer;
+  const { offerId, orderId } = offer;
   return commit(
     state,
     [{ type: 'OfferAccepted', offerId, at: env.now, loadWindowMs: env.config.loadWindowMs }],
-    [
-      { type: 'pushDriver', driverId: context.driverId, push: { event: 'assignment', data: { offerId, orderId, restaurant, dropoff } } },
-      { type: 'toDispatch', orderId, body: { type: 'OfferAccepted', offerId, driverId: context.driverId } },
-    ],
+    // The `assignment` push comes from the order once it has recorded the driver (see AssignDriver).
+    [{ type: 'toDispatch', orderId, body: { type: 'OfferAccepted', offerId, driverId: context.driverId } }],
     env,
     { orderId, offerId },
   );

@@ -108,6 +108,8 @@ export interface MarkReady extends Timed {
 export interface AssignDriver extends Timed {
   readonly type: 'AssignDriver';
   readonly driverId: DriverId;
+  /** The dispatch offer the driver accepted (absent in events recorded before it was kept). */
+  readonly offerId?: string;
   /** ISO-8601 estimate of delivery at the customer, when dispatch knows one. */
   readonly eta?: string;
 }

@@ -198,7 +198,10 @@ function plan(state: OrderState, details: OrderDetails | null, command: Exclude<
     case 'AssignDriver': {
       const eta = optionalIso(command.eta, 'eta');
       if (!eta.ok) return eta;
-      return invalid(v.text(command.driverId, 'driverId')) ?? ok([{ type: 'DriverAssigned', at, data: { driverId: command.driverId, eta: eta.value } }]);
+      return (
+        invalid(v.text(command.driverId, 'driverId')) ??
+        ok([{ type: 'DriverAssigned', at, data: { driverId: command.driverId, eta: eta.value, ...(command.offerId ? { offerId: command.offerId } : {}) } }])
+      );
     }
     case 'ReportDispatchFailed':
       return invalid(v.text(command.reason, 'reason')) ?? ok([{ type: 'DispatchFailed', at, data: { reason: command.reason, attempt: context.dispatch.attempts } }]);

@@ -59,7 +59,7 @@ export type DriverSearchStarted = Fact<
 >;
 export type DispatchFailed = Fact<'DispatchFailed', { reason: string; attempt: number }>;
 export type DispatchEscalated = Fact<'DispatchEscalated', { reason: string; attempt: number }>;
-export type DriverAssigned = Fact<'DriverAssigned', { driverId: DriverId; eta: string | null }>;
+export type DriverAssigned = Fact<'DriverAssigned', { driverId: DriverId; eta: string | null; offerId?: string }>;
 export type DriverEnRouteToRestaurant = Fact<'DriverEnRouteToRestaurant', { driverId: DriverId; eta: string | null }>;
 export type DriverArrivedAtRestaurant = Fact<'DriverArrivedAtRestaurant', { driverId: DriverId }>;
 export type OrderPickedUp = Fact<'OrderPickedUp', { driverId: DriverId }>;

@@ -131,6 +131,24 @@ function consequences(before: OrderState, after: OrderState, events: readonly Or
             : { type: 'send', to: actorAddress('order', orderId), body: { type: 'EscalateDispatch', reason: `no driver after ${event.data.attempt} searches: ${event.data.reason}` } },
         );
         break;
+      case 'DriverAssigned': {
+        // Only now, with the assignment recorded, may the driver start the trip: its first step is accepted.
+        const details = after.context.details;
+        if (!details) break;
+        effects.push({
+          type: 'push',
+          namespace: '/driver',
+          rooms: [`driver:${event.data.driverId}`],
+          event: 'assignment',
+          data: {
+            ...(event.data.offerId ? { offerId: event.data.offerId } : {}),
+            orderId,
+            restaurant: { restaurantId: details.restaurantId, location: details.restaurantLocation },
+            dropoff: { location: details.deliveryAddress.location },
+          },
+        });
+        break;
+      }
       case 'OrderDelivered':
         if (event.data.paymentMethod === 'CARD') {
           effects.push({ type: 'send', to: payment, body: { type: 'Capture', orderId, amountCents: v.totalCents, currency: v.currency } });

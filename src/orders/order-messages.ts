@@ -38,7 +38,7 @@ export const orderMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('RejectOrder'), reason: text }),
   z.object({ type: z.literal('StartPreparing') }),
   z.object({ type: z.literal('MarkReady') }),
-  z.object({ type: z.literal('AssignDriver'), driverId: id, eta: iso.optional() }),
+  z.object({ type: z.literal('AssignDriver'), driverId: id, offerId: id.optional(), eta: iso.optional() }),
   z.object({ type: z.literal('ReportDispatchFailed'), reason: text }),
   z.object({ type: z.literal('RetryDispatch') }),
   z.object({ type: z.literal('EscalateDispatch'), reason: text }),
