@@ -7,26 +7,17 @@ import type { BehaviorRegistry } from './behavior.ts';
 import { sendReply } from './client.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { EffectRunner } from './effects.ts';
+import type { InboxReader, ReadTarget } from './inbox-reader.ts';
 import { ENVELOPE_FIELD, decodeEntry, encodeEnvelope, type ActorInspection, type Envelope } from './envelope.ts';
 import type { RuntimeKeys } from './keys.ts';
 import type { Lease } from './lease.ts';
 import type { ActorStore } from './store.ts';
 
 export interface ShardRunnerOptions {
-  /** Entries per XREADGROUP. @default 256 */
-  readonly readCount: number;
-  /** How long one XREADGROUP blocks, ms. @default 1_000 */
-  readonly blockMs: number;
-  /** Read messages not yet committed before reading pauses (back-pressure). @default 512 */
+  /** Read messages not yet committed before reading the shard pauses (back-pressure). @default 512 */
   readonly maxInFlight: number;
   /** Most messages of one actor folded into one commit. @default 64 */
   readonly maxBatch: number;
-  /**
-   * After a read that returned less than a full batch, wait this long before reading again, so that the next
-   * read and the commits it causes carry more entries (fewer round trips per message). Adds at most this much
-   * latency, ms. @default 1
-   */
-  readonly batchWindowMs: number;
 }
 
 export interface ShardRunnerDeps {
@@ -34,8 +25,10 @@ export interface ShardRunnerDeps {
   readonly lease: Lease;
   readonly workerId: string;
   readonly shardCount: number;
-  /** Command connection (auto-pipelined); the runner opens its own blocking connection from it. */
+  /** Command connection (auto-pipelined). */
   readonly redis: Redis;
+  /** Reads this shard's inbox (with others'); the runner hands itself to it while it runs. */
+  readonly reader: InboxReader;
   readonly keys: RuntimeKeys;
   readonly behaviors: BehaviorRegistry;
   readonly store: ActorStore;
@@ -51,11 +44,10 @@ export interface ShardRunnerDeps {
 }
 
 /**
- * Runs one owned shard: claims the entries left pending by an earlier owner, then reads the inbox with the
- * consumer group, routes each entry to its actor's mailbox and parks what cannot be handled.
+ * Runs one owned shard: claims the entries left pending by an earlier owner, then has the inbox reader read the inbox
+ * with the consumer group, routes each entry to its actor's mailbox and parks what cannot be handled.
  */
-export interface ShardRunner {
-  readonly shard: ShardId;
+export interface ShardRunner extends ReadTarget {
   readonly lease: Lease;
   start(): Promise<void>;
   /** Graceful: stop reading, let every mailbox finish (committing), then drop the actors. */
@@ -70,20 +62,25 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
   const { shard, keys, redis, log } = deps;
   const inbox = keys.inbox(shard);
   const activations = new Map<ActorAddress, Activation>();
-  let reader: Redis | null = null;
-  let readLoop: Promise<void> | null = null;
   let active = false;
+  let reading = false;
   let restarting = false;
   let inFlight = 0;
-  let wakeReader: (() => void) | null = null;
+  let backPressured = false;
 
   const settle = (handled: HandledMessage) => {
     inFlight--;
-    if (wakeReader && inFlight <= deps.options.maxInFlight / 2) {
-      wakeReader();
-      wakeReader = null;
+    if (backPressured && inFlight <= deps.options.maxInFlight / 2) {
+      backPressured = false;
+      deps.reader.wake();
     }
     deps.onHandled(handled);
+  };
+
+  const readable = () => {
+    if (!reading) return false;
+    if (inFlight >= deps.options.maxInFlight) backPressured = true;
+    return !backPressured;
   };
 
   const park = async (entryId: string, fields: string[], reason: string, envelope?: Envelope) => {
@@ -160,7 +157,7 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
     await redis.xack(inbox, keys.group, entryId);
   };
 
-  const dispatchAll = async (entries: [string, string[] | null][]) => {
+  const dispatchAll = async (entries: readonly [string, string[] | null][]) => {
     for (const [id, fields] of entries) {
       const parking = fields ? dispatch(id, fields) : undefined;
       if (parking) await parking;
@@ -180,44 +177,6 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
     } while (cursor !== '0-0' && active);
   };
 
-  const readForever = async (conn: Redis) => {
-    while (active) {
-      if (inFlight >= deps.options.maxInFlight) {
-        await new Promise<void>((resolve) => (wakeReader = resolve));
-        continue;
-      }
-      let result: [string, [string, string[]][]][] | null;
-      try {
-        result = (await conn.xreadgroup(
-          'GROUP',
-          keys.group,
-          deps.workerId,
-          'COUNT',
-          deps.options.readCount,
-          'BLOCK',
-          deps.options.blockMs,
-          'STREAMS',
-          inbox,
-          '>',
-        )) as typeof result;
-      } catch (e) {
-        if (!active) return;
-        log.warn({ shard, err: e }, 'inbox read failed; retrying');
-        await new Promise((r) => setTimeout(r, 250));
-        continue;
-      }
-      if (!active) return;
-      let read = 0;
-      for (const [, entries] of result ?? []) {
-        read += entries.length;
-        await dispatchAll(entries);
-      }
-      if (read > 0 && read < deps.options.readCount && deps.options.batchWindowMs > 0) {
-        await new Promise((r) => setTimeout(r, deps.options.batchWindowMs));
-      }
-    }
-  };
-
   const start = async () => {
     try {
       await redis.xgroup('CREATE', inbox, keys.group, '0', 'MKSTREAM');
@@ -226,23 +185,21 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
     }
     active = true;
     await claimPending();
-    reader = redis.duplicate({ enableAutoPipelining: false });
-    readLoop = readForever(reader);
+    reading = true;
+    deps.reader.add(self);
   };
 
+  /** After this, no read of the inbox is in flight for this runner, and none will be issued. */
   const stopReading = async () => {
-    active = false;
-    wakeReader?.();
-    reader?.disconnect();
-    await readLoop?.catch(() => undefined);
-    reader = null;
-    readLoop = null;
+    reading = false;
+    await deps.reader.remove(shard);
   };
 
   const settleAll = async () => {
     await Promise.all([...activations.values()].map((a) => a.idle()));
     activations.clear();
     inFlight = 0;
+    backPressured = false;
   };
 
   const restart = async () => {
@@ -250,6 +207,7 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
     restarting = true;
     try {
       await stopReading();
+      active = false;
       await settleAll();
       await new Promise((r) => setTimeout(r, 500));
       await start();
@@ -261,24 +219,24 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
     }
   };
 
-  return {
+  const self: ShardRunner = {
     shard,
+    inbox,
+    readable,
+    accept: dispatchAll,
     lease: deps.lease,
     start,
     async drain() {
       // Stop reading but keep the fence valid while mailboxes commit what they already hold.
-      const wasActive = active;
-      active = false;
-      wakeReader?.();
-      reader?.disconnect();
-      await readLoop?.catch(() => undefined);
-      if (wasActive) active = true;
+      await stopReading();
       await Promise.all([...activations.values()].map((a) => a.idle()));
       active = false;
       activations.clear();
       inFlight = 0;
+      backPressured = false;
     },
     async abandon() {
+      active = false;
       await stopReading();
       await settleAll();
     },
@@ -295,4 +253,5 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
     },
     activations: () => activations,
   };
+  return self;
 }

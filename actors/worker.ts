@@ -16,6 +16,7 @@ import { redisLeases, type Lease } from './lease.ts';
 import { createRuntimeMetrics } from './metrics.ts';
 import { redisWorkerRegistry, type WorkerInfo } from './registry.ts';
 import { redisActorStore } from './redis-store.ts';
+import { createInboxReader, type InboxReader, type InboxReaderOptions } from './inbox-reader.ts';
 import { createShardRunner, type ShardRunner, type ShardRunnerOptions } from './shard-runner.ts';
 import type { ActorStore } from './store.ts';
 import { bullmqTimers, startTimerDelivery } from './timers.ts';
@@ -33,6 +34,8 @@ export interface ActorWorkerConfig {
   readonly passivateAfterMs: number;
   /** Period of inbox trimming and lag/pending sampling, ms. @default 5_000 */
   readonly maintenanceMs?: number;
+  /** One XREADGROUP over all owned inboxes (`combined`, one Redis node), or a reader per shard (Redis Cluster). @default combined */
+  readonly inboxReads?: 'combined' | 'per-shard';
 }
 
 export interface ActorWorkerDeps {
@@ -46,6 +49,7 @@ export interface ActorWorkerDeps {
   /** Persistence of actor records; the fenced Redis store unless given. */
   readonly store?: (redis: Redis) => ActorStore;
   readonly shardOptions?: Partial<ShardRunnerOptions>;
+  readonly readerOptions?: Partial<InboxReaderOptions>;
   /** Called for every settled message (benchmarks and tests observe latency through it). */
   readonly onHandled?: (handled: HandledMessage) => void;
 }
@@ -95,7 +99,16 @@ export async function startActorWorker(deps: ActorWorkerDeps): Promise<ActorWork
   const runEffects = createEffectRunner({ redis, keys, client, timers, clock, sockets });
   const deadLetters = redisDeadLetters(redis, keys);
   const timerDelivery = startTimerDelivery({ connection: bull.duplicate(), keys, client, clock });
-  const shardOptions: ShardRunnerOptions = { readCount: 256, blockMs: 1_000, maxInFlight: 512, maxBatch: 64, batchWindowMs: 1, ...deps.shardOptions };
+  const shardOptions: ShardRunnerOptions = { maxInFlight: 512, maxBatch: 64, ...deps.shardOptions };
+  const readerOptions: InboxReaderOptions = { readCount: 256, blockMs: 1_000, batchWindowMs: 1, ...deps.readerOptions };
+  /** Inbox readers by group: one for all shards (combined), or one per shard. */
+  const readers = new Map<string, InboxReader>();
+  const readerFor = (shard: ShardId): InboxReader => {
+    const group = config.inboxReads === 'per-shard' ? String(shard) : 'all';
+    let reader = readers.get(group);
+    if (!reader) readers.set(group, (reader = createInboxReader({ redis, keys, consumer: workerId, options: readerOptions, log })));
+    return reader;
+  };
   const startedAt = new Date(clock.now()).toISOString();
 
   /** Shards this worker runs, with the local deadline past which it must assume its lease is gone. */
@@ -141,6 +154,7 @@ export async function startActorWorker(deps: ActorWorkerDeps): Promise<ActorWork
       workerId,
       shardCount: config.shardCount,
       redis,
+      reader: readerFor(lease.shard),
       keys,
       behaviors,
       store,
@@ -263,6 +277,7 @@ export async function startActorWorker(deps: ActorWorkerDeps): Promise<ActorWork
       if (tickTimer) clearTimeout(tickTimer);
       await workers.deregister(workerId).catch(() => undefined);
       await Promise.all([...owned.keys()].map((s) => release(s).catch((e: unknown) => log.error({ err: e, shard: s }, 'release failed'))));
+      await Promise.all([...readers.values()].map((r) => r.stop()));
       await timerDelivery.close();
       await timers.close();
       await client.close();

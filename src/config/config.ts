@@ -32,6 +32,11 @@ export interface Config {
   heartbeatMs: number;
   /** An idle actor is passivated (persisted and dropped from memory) after this many ms. Default 300 000. */
   passivateAfterMs: number;
+  /**
+   * How a worker reads its shards' inboxes: `combined`, one blocking XREADGROUP over all of them (one Redis node);
+   * `per-shard`, one reader per shard (Redis Cluster, where each shard's keys have a slot of their own). Default combined.
+   */
+  inboxReads: 'combined' | 'per-shard';
   /** Whether `POST /v1/auth/dev-tokens` mints tokens. Default on only in the fully embedded setup. */
   authDevTokens: boolean;
   /** JWKS of an external issuer; unset = the system is its own issuer. */
@@ -124,6 +129,7 @@ const envSchema = z.object({
   LEASE_TTL_MS: integer(1000).default(10_000),
   HEARTBEAT_MS: integer(100).default(1000),
   PASSIVATE_AFTER_MS: integer(1000).default(300_000),
+  INBOX_READS: z.enum(['combined', 'per-shard'], { error: 'must be combined or per-shard' }).default('combined'),
   AUTH_DEV_TOKENS: boolean.optional(),
   AUTH_JWKS_URL: url(['https:', 'http:'], 'https://issuer.example.com/.well-known/jwks.json').optional(),
   AUTH_ISSUER: z.string().optional(),
@@ -203,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
     leaseTtlMs: e.LEASE_TTL_MS,
     heartbeatMs: e.HEARTBEAT_MS,
     passivateAfterMs: e.PASSIVATE_AFTER_MS,
+    inboxReads: e.INBOX_READS,
     // Dev tokens are a convenience of the all-embedded setup; anything pointing at real infrastructure opts in.
     authDevTokens: e.AUTH_DEV_TOKENS ?? (e.REDIS_URL === undefined && e.DATABASE_URL === undefined && !external),
     authJwksUrl: e.AUTH_JWKS_URL,

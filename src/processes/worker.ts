@@ -42,6 +42,7 @@ export async function runWorker(opts: {
       leaseTtlMs: config.leaseTtlMs,
       heartbeatMs: config.heartbeatMs,
       passivateAfterMs: config.passivateAfterMs,
+      inboxReads: config.inboxReads,
     },
     behaviors: opts.behaviors,
     ...(opts.store ? { store: opts.store } : {}),

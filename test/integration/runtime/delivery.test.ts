@@ -14,7 +14,9 @@ describe('delivery across worker processes', () => {
   it('given 3 workers, when 1,000 actors get 20 messages each, then every actor applies each message exactly once, in order', async () => {
     cluster = testCluster({ shards: 32 });
     const c = cluster;
-    await Promise.all([c.spawnWorker(), c.spawnWorker(), c.spawnWorker()]);
+    const workers = await Promise.all([c.spawnWorker(), c.spawnWorker(), c.spawnWorker()]);
+    // All three share the shards before the first message: otherwise the first to start may finish them all alone.
+    await waitFor(() => c.balancedAmong(workers.map((w) => w.workerId)), 20_000, 'the shards to be spread over the 3 workers');
     const actors = range(1000).map((i) => c.address(`A-${i}`));
 
     for (const seq of range(20)) await Promise.all(actors.map((a) => c.client.tell(a, { type: 'add', seq })));
