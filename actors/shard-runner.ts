@@ -55,6 +55,12 @@ export interface ShardRunner extends ReadTarget {
   /** Immediate: stop reading and abandon mailboxes (their entries stay pending for the next owner). */
   abandon(): Promise<void>;
   passivateIdle(idleForMs: number): number;
+  /**
+   * Claims and routes entries of this inbox pending for at least `minIdleMs` under any consumer. An earlier owner's
+   * blocked read can still be served after this worker's takeover claim (a frozen process's connection stays open),
+   * leaving entries pending where nobody looks; this finds them. Returns how many were claimed.
+   */
+  reclaimStale(minIdleMs: number): Promise<number>;
   activations(): ReadonlyMap<ActorAddress, Activation>;
 }
 
@@ -250,6 +256,22 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
         }
       }
       return count;
+    },
+    async reclaimStale(minIdleMs) {
+      let cursor = '0-0';
+      let claimed = 0;
+      while (reading) {
+        const [next, entries] = (await redis.xautoclaim(inbox, keys.group, deps.workerId, minIdleMs, cursor, 'COUNT', 256)) as [
+          string,
+          [string, string[] | null][],
+        ];
+        // A claimed entry still in one of our mailboxes is queued twice; the actor sees the second as a duplicate.
+        if (reading) await dispatchAll(entries);
+        claimed += entries.length;
+        cursor = next;
+        if (cursor === '0-0') break;
+      }
+      return claimed;
     },
     activations: () => activations,
   };

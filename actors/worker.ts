@@ -36,6 +36,8 @@ export interface ActorWorkerConfig {
   readonly maintenanceMs?: number;
   /** One XREADGROUP over all owned inboxes (`combined`, one Redis node), or a reader per shard (Redis Cluster). @default combined */
   readonly inboxReads?: 'combined' | 'per-shard';
+  /** Entries pending this long under any consumer are claimed again at maintenance (see `reclaimStale`), ms. @default 30_000 */
+  readonly reclaimAfterMs?: number;
 }
 
 export interface ActorWorkerDeps {
@@ -217,6 +219,8 @@ export async function startActorWorker(deps: ActorWorkerDeps): Promise<ActorWork
     for (const [kind, n] of Object.entries(info().actors)) metrics.actors.set({ kind }, n);
     for (const [shard, { runner }] of owned) {
       runner.passivateIdle(config.passivateAfterMs);
+      const reclaimed = await runner.reclaimStale(config.reclaimAfterMs ?? 30_000);
+      if (reclaimed > 0) log.warn({ shard, reclaimed }, 'claimed entries left pending too long');
       const trimmed = await trimInbox(redis, keys, shard);
       metrics.streamLag.set({ shard: String(shard) }, trimmed.lag);
       metrics.streamPending.set({ shard: String(shard) }, trimmed.pending);

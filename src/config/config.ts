@@ -37,6 +37,8 @@ export interface Config {
    * `per-shard`, one reader per shard (Redis Cluster, where each shard's keys have a slot of their own). Default combined.
    */
   inboxReads: 'combined' | 'per-shard';
+  /** Inbox entries pending this long under any consumer are claimed again by the shard's owner, ms. Default 30 000. */
+  reclaimAfterMs: number;
   /** Whether `POST /v1/auth/dev-tokens` mints tokens. Default on only in the fully embedded setup. */
   authDevTokens: boolean;
   /** JWKS of an external issuer; unset = the system is its own issuer. */
@@ -130,6 +132,7 @@ const envSchema = z.object({
   HEARTBEAT_MS: integer(100).default(1000),
   PASSIVATE_AFTER_MS: integer(1000).default(300_000),
   INBOX_READS: z.enum(['combined', 'per-shard'], { error: 'must be combined or per-shard' }).default('combined'),
+  RECLAIM_AFTER_MS: integer(1000).default(30_000),
   AUTH_DEV_TOKENS: boolean.optional(),
   AUTH_JWKS_URL: url(['https:', 'http:'], 'https://issuer.example.com/.well-known/jwks.json').optional(),
   AUTH_ISSUER: z.string().optional(),
@@ -210,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
     heartbeatMs: e.HEARTBEAT_MS,
     passivateAfterMs: e.PASSIVATE_AFTER_MS,
     inboxReads: e.INBOX_READS,
+    reclaimAfterMs: e.RECLAIM_AFTER_MS,
     // Dev tokens are a convenience of the all-embedded setup; anything pointing at real infrastructure opts in.
     authDevTokens: e.AUTH_DEV_TOKENS ?? (e.REDIS_URL === undefined && e.DATABASE_URL === undefined && !external),
     authJwksUrl: e.AUTH_JWKS_URL,

@@ -43,6 +43,7 @@ export async function runWorker(opts: {
       heartbeatMs: config.heartbeatMs,
       passivateAfterMs: config.passivateAfterMs,
       inboxReads: config.inboxReads,
+      reclaimAfterMs: config.reclaimAfterMs,
     },
     behaviors: opts.behaviors,
     ...(opts.store ? { store: opts.store } : {}),

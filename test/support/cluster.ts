@@ -26,6 +26,8 @@ export interface ClusterOptions {
   leaseTtlMs?: number;
   heartbeatMs?: number;
   passivateAfterMs?: number;
+  /** RECLAIM_AFTER_MS of the workers. */
+  reclaimAfterMs?: number;
 }
 
 /**
@@ -55,6 +57,7 @@ export function testCluster(options: ClusterOptions = {}) {
         LEASE_TTL_MS: String(leaseTtlMs),
         HEARTBEAT_MS: String(heartbeatMs),
         PASSIVATE_AFTER_MS: String(options.passivateAfterMs ?? 300_000),
+        RECLAIM_AFTER_MS: String(options.reclaimAfterMs ?? 30_000),
         LOG_LEVEL: process.env.TEST_WORKER_LOG_LEVEL ?? 'warn',
       },
       { stdio: 'pipe' },
