@@ -28,6 +28,8 @@ export interface ClusterOptions {
   passivateAfterMs?: number;
   /** RECLAIM_AFTER_MS of the workers. */
   reclaimAfterMs?: number;
+  /** INBOX_READS of the workers. */
+  inboxReads?: 'combined' | 'per-shard';
 }
 
 /**
@@ -58,6 +60,7 @@ export function testCluster(options: ClusterOptions = {}) {
         HEARTBEAT_MS: String(heartbeatMs),
         PASSIVATE_AFTER_MS: String(options.passivateAfterMs ?? 300_000),
         RECLAIM_AFTER_MS: String(options.reclaimAfterMs ?? 30_000),
+        INBOX_READS: options.inboxReads ?? 'combined',
         LOG_LEVEL: process.env.TEST_WORKER_LOG_LEVEL ?? 'warn',
       },
       { stdio: 'pipe' },

@@ -10,9 +10,9 @@ afterEach(async () => {
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
-describe('delivery across worker processes', () => {
+describe.each(['combined', 'per-shard'] as const)('delivery across worker processes, inbox reads %s', (inboxReads) => {
   it('given 3 workers, when 1,000 actors get 20 messages each, then every actor applies each message exactly once, in order', async () => {
-    cluster = testCluster({ shards: 32 });
+    cluster = testCluster({ shards: 32, inboxReads });
     const c = cluster;
     const workers = await Promise.all([c.spawnWorker(), c.spawnWorker(), c.spawnWorker()]);
     // All three share the shards before the first message: otherwise the first to start may finish them all alone.
