@@ -105,13 +105,11 @@ export function createActivation(deps: ActivationDeps): Activation {
       // The inspector formats the few it shows; the hot path allocates no strings for it.
       recent[recentNext] = recentEntry(o.message, o.outcome, at);
       recentNext = (recentNext + 1) % RECENT_KEPT;
-      const handled = deps.onHandled({
-        kind: deps.behavior.kind,
-        entry: o.message as MailboxEntry,
-        outcome: o.outcome,
-        committedAt: at,
-        ...(o.reason ? { reason: o.reason } : {}),
-      });
+      const handled = deps.onHandled(
+        o.reason === undefined
+          ? { kind: deps.behavior.kind, entry: o.message as MailboxEntry, outcome: o.outcome, committedAt: at }
+          : { kind: deps.behavior.kind, entry: o.message as MailboxEntry, outcome: o.outcome, committedAt: at, reason: o.reason },
+      );
       if (handled) await handled;
     }
   };
@@ -134,8 +132,7 @@ export function createActivation(deps: ActivationDeps): Activation {
         if (!result.stateChanged) {
           // A query: nothing to persist. Effects first, then the acknowledgement — a crash in between redelivers the
           // message, which decides the same again (receivers drop the repeated effects).
-          const applied = result.outcomes.some((o) => o.outcome === 'applied');
-          if (applied) await deps.runEffects(result.record.outbox);
+          if (result.applied && result.record.outbox.length > 0) await deps.runEffects(result.record.outbox);
           if ((await deps.store.acknowledge({ shard: deps.shard, address: deps.address, fence, ackIds: result.ackIds, record: result.record })) === 'fenced') {
             queue.length = 0;
             deps.onFenced();
@@ -170,7 +167,7 @@ export function createActivation(deps: ActivationDeps): Activation {
         const settle = deps.behavior.settle;
         record = settle ? { ...result.record, state: settle(result.record.state) } : result.record;
         await settled(result.outcomes, deps.clock.now());
-        if (result.outcomes.some((o) => o.outcome === 'applied')) await deps.runEffects(result.record.outbox);
+        if (result.applied && result.record.outbox.length > 0) await deps.runEffects(result.record.outbox);
         inProgress = 0;
       }
     } catch (e) {

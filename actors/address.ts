@@ -7,6 +7,12 @@ export type ShardId = Brand<number, 'ShardId'>;
 
 const KIND = /^[a-z][a-z0-9-]{0,31}$/;
 const ID = /^[A-Za-z0-9._~@-]{1,128}$/;
+const ADDRESS = /^[a-z][a-z0-9-]{0,31}:[A-Za-z0-9._~@-]{1,128}$/;
+
+/** Whether the text is an address (same rule as `parseAddress`, without splitting it). */
+export function isActorAddress(text: string): text is ActorAddress {
+  return ADDRESS.test(text);
+}
 
 export function actorAddress(kind: string, id: string): ActorAddress {
   const parsed = parseAddress(`${kind}:${id}`);
@@ -29,9 +35,11 @@ export function parseAddress(text: string): { address: ActorAddress; kind: strin
  * matters — changing it would move every actor to another shard.
  */
 export function stableHash(text: string): number {
-  const bytes = text.length <= scratch.length / 3 ? scratch.subarray(0, encoder.encodeInto(text, scratch).written) : encoder.encode(text);
+  const short = text.length <= scratch.length / 3;
+  const bytes = short ? scratch : encoder.encode(text);
+  const length = short ? encoder.encodeInto(text, scratch).written : bytes.length;
   let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
+  for (let i = 0; i < length; i++) {
     h ^= bytes[i] ?? 0;
     h = Math.imul(h, 0x01000193) >>> 0;
   }

@@ -1,5 +1,5 @@
 import type { ActorAddress } from './address.ts';
-import type { ActorBehavior, Effect } from './behavior.ts';
+import type { ActorBehavior, Effect, MessageMeta } from './behavior.ts';
 import type { MessageEnvelope } from './envelope.ts';
 import { RECENT_IDS_KEPT, type ActorRecord, type PlannedEffect } from './store.ts';
 import { NO_ENTRY, compareStreamIds } from './stream-id.ts';
@@ -19,6 +19,8 @@ export interface AppliedBatch {
   /** Every entry of the batch: applied, duplicate and dead-lettered ones are all settled by the commit. */
   readonly ackIds: readonly string[];
   readonly outcomes: readonly { message: InboxMessage; outcome: MessageOutcome; reason?: string }[];
+  /** Whether any message of the batch was applied (not a duplicate, not dead-lettered). */
+  readonly applied: boolean;
   /**
    * False when every decision returned the very state it was given (a query): nothing needs persisting, so the host
    * may run the effects and then only acknowledge — a redelivery would decide the same again.
@@ -65,29 +67,23 @@ export function applyBatch(
     }
     let decision;
     try {
-      decision = behavior.decide(state, parsed.value, {
-        self,
-        messageId: envelope.id,
-        now,
-        isAsk: envelope.type === 'ask',
-        ...(envelope.type !== 'timer' && envelope.from ? { from: envelope.from } : {}),
-        ...(envelope.type === 'timer' ? { timerId: envelope.timerId } : {}),
-      });
+      decision = behavior.decide(state, parsed.value, metaOf(self, envelope, now));
     } catch (e) {
       outcomes.push({ message, outcome: 'dead-letter', reason: `${behavior.kind} decide threw: ${e instanceof Error ? e.message : String(e)}` });
       continue;
     }
     state = decision.state;
     appliedAny = true;
-    decision.effects.forEach((effect, i) => {
-      const planned = plan(effect, self, envelope, derivedMessageId(self, envelope.id, i), now);
+    for (let i = 0; i < decision.effects.length; i++) {
+      const planned = plan(decision.effects[i] as Effect, self, envelope, derivedMessageId(self, envelope.id, i), now);
       if (planned) outbox.push(planned);
-    });
+    }
     outcomes.push({ message, outcome: 'applied' });
   }
 
   return {
     record: { state, appliedThrough, recentIds, outbox: appliedAny ? outbox : record.outbox },
+    applied: appliedAny,
     stateChanged: state !== record.state,
     ackIds: batch.map((m) => m.entryId),
     outcomes,
@@ -96,7 +92,15 @@ export function applyBatch(
 
 function remember(recentIds: string[], id: string): void {
   recentIds.push(id);
-  if (recentIds.length > RECENT_IDS_KEPT) recentIds.splice(0, recentIds.length - RECENT_IDS_KEPT);
+  while (recentIds.length > RECENT_IDS_KEPT) recentIds.shift();
+}
+
+/** Built field by field: this runs for every message, and spreads of optional parts allocate. */
+function metaOf(self: ActorAddress, envelope: MessageEnvelope, now: number): MessageMeta {
+  const meta: { -readonly [K in keyof MessageMeta]: MessageMeta[K] } = { self, messageId: envelope.id, now, isAsk: envelope.type === 'ask' };
+  if (envelope.type === 'timer') meta.timerId = envelope.timerId;
+  else if (envelope.from) meta.from = envelope.from;
+  return meta;
 }
 
 /** Resolves a decision's effect; the derived id makes a replayed send a duplicate the receiver drops. */

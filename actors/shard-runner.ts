@@ -133,12 +133,19 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
     const decoded = decodeEntry(fields);
     if (!decoded.ok) return park(entryId, fields, decoded.error);
     const envelope = decoded.value;
-    const parsed = parseAddress(envelope.to);
-    if (!parsed) return park(entryId, fields, 'bad address', envelope);
     if (shardOf(envelope.to, deps.shardCount) !== shard) return park(entryId, fields, `misrouted: ${envelope.to} is not on shard ${shard}`, envelope);
-    if (envelope.type === 'inspect') return inspect(entryId, envelope, parsed.kind);
-    const activation = activationFor(envelope.to, parsed.kind, parsed.id);
-    if (!activation) return park(entryId, fields, `unknown actor kind: ${parsed.kind}`, envelope);
+    // The envelope's address is checked already; splitting it is only needed to activate or inspect.
+    if (envelope.type === 'inspect') {
+      const parsed = parseAddress(envelope.to);
+      return parsed ? inspect(entryId, envelope, parsed.kind) : park(entryId, fields, 'bad address', envelope);
+    }
+    let activation = activations.get(envelope.to);
+    if (!activation) {
+      const parsed = parseAddress(envelope.to);
+      if (!parsed) return park(entryId, fields, 'bad address', envelope);
+      activation = activationFor(envelope.to, parsed.kind, parsed.id) ?? undefined;
+      if (!activation) return park(entryId, fields, `unknown actor kind: ${parsed.kind}`, envelope);
+    }
     inFlight++;
     activation.enqueue({ entryId, envelope, readAt } satisfies MailboxEntry);
     return undefined;
