@@ -1,11 +1,23 @@
+import { decodeJwt } from 'jose';
 import type { Socket } from 'socket.io';
 import type { Principal, Role } from '../src/auth/principal.ts';
 import type { Verifier } from '../src/auth/verifier.ts';
 import { appError, toErrorBody } from '../src/errors/app-error.ts';
 
+interface SocketAuth {
+  principal: Principal;
+  /** When the handshake's token expires, ms since the Unix epoch. */
+  expiresAt: number;
+}
+
 /** The authenticated principal of a socket, set by the handshake middleware. */
 export function principalOfSocket(socket: Socket): Principal {
-  return (socket.data as { principal: Principal }).principal;
+  return (socket.data as SocketAuth).principal;
+}
+
+/** When the socket's token expires (ms since the Unix epoch): the gateway disconnects it then. */
+export function tokenExpiryOfSocket(socket: Socket): number {
+  return (socket.data as SocketAuth).expiresAt;
 }
 
 /**
@@ -20,7 +32,9 @@ export function requireSocketRole(verifier: Verifier, roles: readonly Role[]) {
       (result) => {
         if (!result.ok) return next(refusal(result.error));
         if (!roles.includes(result.value.role)) return next(refusal(appError('FORBIDDEN', `role ${result.value.role} may not use this namespace`)));
-        (socket.data as { principal: Principal }).principal = result.value;
+        // Verified already (`exp` is a required claim); only read here.
+        const exp = decodeJwt(token).exp ?? 0;
+        Object.assign(socket.data as SocketAuth, { principal: result.value, expiresAt: exp * 1000 } satisfies SocketAuth);
         next();
       },
       () => next(refusal(appError('UNAVAILABLE', 'token could not be checked'))),

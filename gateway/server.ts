@@ -1,13 +1,14 @@
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
-import { Server } from 'socket.io';
+import { Server, type Socket } from 'socket.io';
 import type { ActorClient } from '../actors/client.ts';
 import { runtimeKeys } from '../actors/keys.ts';
 import type { WorkerRegistry } from '../actors/registry.ts';
 import type { SocketNamespace } from '../actors/behavior.ts';
 import type { Role } from '../src/auth/principal.ts';
 import type { Verifier } from '../src/auth/verifier.ts';
+import { appError, toErrorBody } from '../src/errors/app-error.ts';
 import { createPgCatalogStore } from '../src/catalog/index.ts';
 import { createPool } from '../src/db/pool.ts';
 import type { Logger } from '../src/observability/logger.ts';
@@ -16,9 +17,9 @@ import { createOrderService } from '../src/orders/order-service.ts';
 import { orderReadModel } from '../src/orders/read-model.ts';
 import { systemClock, type Clock } from '../src/shared/clock.ts';
 import { customerEvents } from './customer.ts';
-import { driverEvents, type PingHook } from './driver.ts';
+import { driverEvents, replayCurrentWork, type PingHook } from './driver.ts';
 import { dispatchEvents, workTracker, type EventContext, type EventTable } from './events.ts';
-import { principalOfSocket, requireSocketRole } from './handshake.ts';
+import { principalOfSocket, requireSocketRole, tokenExpiryOfSocket } from './handshake.ts';
 import { opsEvents, opsFeeds } from './ops.ts';
 import { defaultRateLimit, tokenBucket, type RateLimit } from './rate-limit.ts';
 import { replayOpenOrders, restaurantEvents } from './restaurant.ts';
@@ -120,6 +121,7 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
     '/driver': {
       roles: ['driver'],
       events: driverEvents({ actors: deps.actors, askTimeoutMs: deps.askTimeoutMs ?? 5_000, onPingAccepted: deps.onPingAccepted ?? (() => {}), log }),
+      onConnect: (ctx) => replayCurrentWork({ actors: deps.actors, askTimeoutMs: deps.askTimeoutMs ?? 5_000, log }, ctx),
     },
     '/customer': { roles: ['customer'], events: customerEvents({ orders, maxSubscriptions: deps.maxOrderSubscriptions ?? 50 }) },
     '/restaurant': { roles: ['restaurant'], events: restaurantEvents({ orders }), onConnect: (ctx) => replayOpenOrders(pool, ctx) },
@@ -131,6 +133,7 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
     nsp.use(requireSocketRole(deps.verifier, spec.roles));
     nsp.on('connection', (socket) => {
       const ctx: EventContext = { socket, principal: principalOfSocket(socket) };
+      disconnectAtExpiry(socket, tokenExpiryOfSocket(socket), clock);
       dispatchEvents(ctx, { namespace: name, events: spec.events, bucket: tokenBucket(rateLimit, clock), work, log });
       const joined = Promise.resolve(socket.join(homeRooms(ctx.principal)));
       void work.track(joined.then(() => spec.onConnect?.(ctx))).catch((e: unknown) => {
@@ -161,6 +164,28 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
       await pool.end();
     },
   };
+}
+
+/** Longest delay setTimeout takes (about 24.8 days); a longer-lived token is re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A token is checked at the handshake only, so the socket must not outlive it: at `exp` the gateway tells the app
+ * (`auth:expired`, the CONTRACT.md error body) and disconnects it from the server side, which Socket.IO clients do not
+ * retry on their own — the app reconnects with a fresh token.
+ */
+function disconnectAtExpiry(socket: Socket, expiresAt: number, clock: Clock): void {
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const left = expiresAt - clock.now();
+    timer = setTimeout(() => {
+      if (expiresAt - clock.now() > 0) return arm();
+      socket.emit('auth:expired', toErrorBody(appError('UNAUTHENTICATED', 'Token has expired; reconnect with a new token')));
+      socket.disconnect(true);
+    }, Math.min(Math.max(0, left), MAX_TIMER_MS));
+  };
+  arm();
+  socket.once('disconnect', () => clearTimeout(timer));
 }
 
 /** Whether `work` settled within `ms`. */

@@ -4,7 +4,7 @@ import type { HttpClient } from './http.ts';
 import type { SimOptions } from './options.ts';
 import type { Rng } from './rng.ts';
 import type { StatsRecorder } from './stats.ts';
-import type { TokenSource } from './tokens.ts';
+import { TokenError, type Identity, type TokenSource } from './tokens.ts';
 
 export interface SimContext {
   readonly options: SimOptions;
@@ -16,6 +16,16 @@ export interface SimContext {
   readonly stopping: boolean;
   /** Aborted when the run is finishing. */
   readonly signal: AbortSignal;
+}
+
+/** A token for `who`, or null with the failure counted as an error (first connections and renewals alike). */
+export async function tokenFor(ctx: SimContext, who: Identity): Promise<string | null> {
+  try {
+    return await ctx.tokens.token(who);
+  } catch (e) {
+    ctx.stats.error(e instanceof TokenError ? e.code : 'TOKEN_FAILED', 'token', (e as Error).message);
+    return null;
+  }
 }
 
 /** Waits `ms`; false when `signal` aborted first (no throw: stopping is not an error). */

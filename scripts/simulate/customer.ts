@@ -2,12 +2,11 @@
 // delivered or fails, timing placed → assigned and placed → delivered as the customer sees them.
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
-import { sleep, type SimContext } from './context.ts';
+import { sleep, tokenFor, type SimContext } from './context.ts';
 import { randomPointNear } from './geo.ts';
 import { intBetween, pick } from './rng.ts';
 import type { SimRestaurant } from './setup.ts';
 import { emitAck, firstConnection, openSocket } from './sockets.ts';
-import { TokenError } from './tokens.ts';
 import { isTransient } from './wire.ts';
 
 /** What an order view tells the simulator (CONTRACT.md `GET /v1/orders/{orderId}`, `order:update`). */
@@ -107,12 +106,9 @@ export class Customers {
     const { ctx } = this;
     const customer = this.customers[index];
     if (!customer) return false;
-    try {
-      customer.token = await ctx.tokens.token({ role: 'customer', customerId: customer.customerId });
-    } catch (e) {
-      ctx.stats.error(e instanceof TokenError ? e.code : 'TOKEN_FAILED', 'token', (e as Error).message);
-      return false;
-    }
+    const token = await tokenFor(ctx, { role: 'customer', customerId: customer.customerId });
+    if (token === null) return false;
+    customer.token = token;
     let everConnected = false;
     const socket = openSocket(ctx.options.url, '/customer', customer.token, ctx.options.timeoutMs, {
       onConnect: () => {
@@ -125,6 +121,11 @@ export class Customers {
       },
       onDrop: (reason) => {
         if (!ctx.stopping) ctx.stats.error('SOCKET_DISCONNECT', '/customer', `customer ${customer.customerId}: ${reason}`);
+      },
+      renewToken: async () => {
+        const fresh = await tokenFor(ctx, { role: 'customer', customerId: customer.customerId });
+        if (fresh !== null) customer.token = fresh;
+        return fresh;
       },
       onConnectError: (e) => {
         if (!ctx.stopping) ctx.stats.error(e.code, 'connect /customer', e.detail);

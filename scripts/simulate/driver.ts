@@ -1,10 +1,9 @@
 // One simulated driver app: `/driver` socket, ONLINE, a location ping every few seconds while roaming the city, offers
 // accepted or declined, and each trip driven to the restaurant and the customer with its status steps over REST.
 import type { Socket } from 'socket.io-client';
-import { sleep, type SimContext } from './context.ts';
+import { sleep, tokenFor, type SimContext } from './context.ts';
 import { planRoute, positionOn, randomPointIn, standStill, travelTimeMs, type LatLng, type Route } from './geo.ts';
 import { emitAck, firstConnection, openSocket } from './sockets.ts';
-import { TokenError } from './tokens.ts';
 import { isTransient } from './wire.ts';
 
 /** The status steps a driver reports, in order (CONTRACT.md "Driver"). */
@@ -73,12 +72,9 @@ export class SimDriver {
   /** Fetches a token and connects; true once connected (a failure is counted as an error). */
   async connect(): Promise<boolean> {
     const { ctx } = this;
-    try {
-      this.token = await ctx.tokens.token({ role: 'driver', driverId: this.driverId });
-    } catch (e) {
-      ctx.stats.error(e instanceof TokenError ? e.code : 'TOKEN_FAILED', 'token', (e as Error).message);
-      return false;
-    }
+    const token = await tokenFor(ctx, { role: 'driver', driverId: this.driverId });
+    if (token === null) return false;
+    this.token = token;
     const socket = openSocket(ctx.options.url, '/driver', this.token, ctx.options.timeoutMs, {
       onConnect: () => {
         if (this.everConnected) ctx.stats.count('reconnects');
@@ -91,6 +87,12 @@ export class SimDriver {
       },
       onConnectError: (e) => {
         if (!ctx.stopping) ctx.stats.error(e.code, 'connect /driver', e.detail);
+      },
+      renewToken: async () => {
+        this.online = false;
+        const fresh = await tokenFor(ctx, { role: 'driver', driverId: this.driverId });
+        if (fresh !== null) this.token = fresh;
+        return fresh;
       },
     });
     socket.on('offer', (offer: unknown) => this.onOffer(offer));

@@ -2,10 +2,9 @@
 // injected, reject), preparing, ready after the prep time — over the socket events, or over REST when the socket
 // does not offer them.
 import type { Socket } from 'socket.io-client';
-import { sleep, type SimContext } from './context.ts';
+import { sleep, tokenFor, type SimContext } from './context.ts';
 import type { SimRestaurant } from './setup.ts';
 import { emitAck, firstConnection, openSocket } from './sockets.ts';
-import { TokenError } from './tokens.ts';
 import { isTransient, type WireError } from './wire.ts';
 
 type KitchenAction = 'ACCEPT' | 'REJECT' | 'PREPARING' | 'READY';
@@ -46,12 +45,9 @@ export class RestaurantConsole {
 
   async connect(): Promise<boolean> {
     const { ctx } = this;
-    try {
-      this.token = await ctx.tokens.token({ role: 'restaurant', restaurantId: this.restaurant.restaurantId });
-    } catch (e) {
-      ctx.stats.error(e instanceof TokenError ? e.code : 'TOKEN_FAILED', 'token', (e as Error).message);
-      return false;
-    }
+    const token = await tokenFor(ctx, { role: 'restaurant', restaurantId: this.restaurant.restaurantId });
+    if (token === null) return false;
+    this.token = token;
     let everConnected = false;
     const socket = openSocket(ctx.options.url, '/restaurant', this.token, ctx.options.timeoutMs, {
       onConnect: () => {
@@ -63,6 +59,11 @@ export class RestaurantConsole {
       },
       onConnectError: (e) => {
         if (!ctx.stopping) ctx.stats.error(e.code, 'connect /restaurant', e.detail);
+      },
+      renewToken: async () => {
+        const fresh = await tokenFor(ctx, { role: 'restaurant', restaurantId: this.restaurant.restaurantId });
+        if (fresh !== null) this.token = fresh;
+        return fresh;
       },
     });
     socket.on('order:new', (view: unknown) => this.onOrder(view));

@@ -14,6 +14,11 @@ export interface SocketHooks {
   onDrop(reason: string): void;
   /** A refused or failed connection attempt. */
   onConnectError(error: WireError): void;
+  /**
+   * The server is about to disconnect the socket because its token expired (`auth:expired`): a fresh token to
+   * reconnect with, or null to stay disconnected. The disconnect that follows is then no drop.
+   */
+  renewToken(): Promise<string | null>;
 }
 
 /** Opens the connection; it keeps reconnecting (also after a refused handshake with a transient code) until closed. */
@@ -27,8 +32,22 @@ export function openSocket(url: string, namespace: Namespace, token: string, tim
     reconnectionDelayMax: 10_000,
     randomizationFactor: 0.5,
   });
+  let renewing: Promise<string | null> | null = null;
   socket.on('connect', () => hooks.onConnect());
+  socket.on('auth:expired', () => {
+    renewing = hooks.renewToken();
+  });
   socket.on('disconnect', (reason) => {
+    const renewal = renewing;
+    renewing = null;
+    if (reason === 'io server disconnect' && renewal) {
+      void renewal.then((fresh) => {
+        if (fresh === null) return;
+        socket.auth = { token: fresh };
+        socket.connect();
+      });
+      return;
+    }
     if (reason !== 'io client disconnect') hooks.onDrop(reason);
   });
   socket.on('connect_error', (e: Error & { data?: unknown }) => {

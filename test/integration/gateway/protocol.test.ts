@@ -63,6 +63,16 @@ describe('gateway protocol: handshake, validation, rate limit, payload size', ()
     expect(codeOf((await refusal('/customer', driverToken)).data)).toBe('FORBIDDEN');
   });
 
+  it('given a socket whose token expires, when the expiry passes, then it gets auth:expired and is disconnected by the server (the app must reconnect with a new token)', async () => {
+    const driverId = `DRV-EXP-${Math.random().toString(36).slice(2, 8)}`;
+    const socket = await connect(url, '/driver', await sys.token({ sub: driverId, role: 'driver', driverId }, 2));
+    const expired = new Promise<unknown>((resolve) => socket.once('auth:expired', resolve));
+    const reason = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    expect(await expired).toEqual({ errors: [{ status: '401', code: 'UNAUTHENTICATED', detail: expect.stringContaining('expired') as string }] });
+    expect(await reason).toBe('io server disconnect');
+    expect(socket.active).toBe(false);
+  });
+
   /** Connected, and never told to go away while the test ran. */
   const watchDisconnects = (socket: Socket) => record<string>(socket, 'disconnect');
 
