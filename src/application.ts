@@ -28,7 +28,7 @@ export interface Application {
  * dispatch kinds `driver`, `cell` and `dispatch`, these in Redis. With KAFKA_BROKERS set, every worker also runs an outbox relay (one publishes at a time; the others stand by).
  */
 export function createApplication(config: Config, databaseUrl: string, log: Logger): Application {
-  const pool = createPool(databaseUrl, { applicationName: 'food-delivery-worker' });
+  const pool = createPool(databaseUrl, { applicationName: 'food-delivery-worker', log });
   const events = pgEventStore(pool, { log, beforeCommitGroup: projectOrders });
   const keys = runtimeKeys(config.namespace);
   const sink = config.kafkaBrokers.length > 0 ? kafkaSink(config.kafkaBrokers, log) : null;

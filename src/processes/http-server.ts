@@ -45,7 +45,7 @@ export async function startHttpProcess(opts: {
   const { config, log } = opts;
   const keys = runtimeKeys(config.namespace);
   const redis = new Redis(opts.redisUrl, { enableAutoPipelining: true });
-  const pool: Pool | undefined = opts.databaseUrl ? createPool(opts.databaseUrl, { applicationName: 'food-delivery-api' }) : undefined;
+  const pool: Pool | undefined = opts.databaseUrl ? createPool(opts.databaseUrl, { applicationName: 'food-delivery-api', log }) : undefined;
   const workers = redisWorkerRegistry(redis, keys, systemClock, config.leaseTtlMs);
   const actors = createActorClient({ redis, keys, shardCount: config.shardCount, clock: systemClock });
   const auth = await createAuth(config, { clock: systemClock, log });

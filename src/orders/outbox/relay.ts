@@ -22,6 +22,10 @@ export interface OutboxRelayOptions {
   readonly backlogEveryMs?: number;
   /** Where `outbox_backlog`, `outbox_published_total` and `outbox_publish_failures_total` go. */
   readonly metrics?: Registry;
+  /** Published rows are deleted once they are this old, ms (Kafka has them; the table must not grow forever). @default 7 days */
+  readonly retentionMs?: number;
+  /** How often the relay deletes expired published rows, ms. @default 60_000 */
+  readonly purgeEveryMs?: number;
 }
 
 export interface OutboxRelay {
@@ -97,9 +101,23 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const backlogEveryMs = options.backlogEveryMs ?? 1_000;
   const metrics = options.metrics ? outboxMetrics(options.metrics) : undefined;
 
+  const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
+  const purgeEveryMs = options.purgeEveryMs ?? 60_000;
   let stopped = false;
   let wake: (() => void) | undefined;
   let backlogAt = Number.NEGATIVE_INFINITY;
+  let purgedAt = Number.NEGATIVE_INFINITY;
+
+  const purge = async (): Promise<void> => {
+    if (clock.now() - purgedAt < purgeEveryMs) return;
+    purgedAt = clock.now();
+    try {
+      const deleted = await purgePublished(pool, clock.now() - retentionMs);
+      if (deleted > 0) log.info({ deleted }, 'outbox relay: deleted published rows past retention');
+    } catch (error) {
+      log.warn({ err: error }, 'outbox relay: could not delete expired rows');
+    }
+  };
 
   const sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -141,6 +159,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         log.warn({ err: error, failures, retryInMs: waitMs }, 'outbox relay: batch failed, rows stay pending');
       }
       await refreshBacklog();
+      await purge();
       if (waitMs > 0 && !stopped) await sleep(waitMs);
     }
   };
@@ -157,6 +176,24 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     },
   };
 }
+
+/**
+ * Deletes rows published before `before` (ms since the Unix epoch), oldest first, in chunks of `chunk` so that no
+ * statement holds many locks; unpublished rows are never touched. Returns how many were deleted.
+ */
+export async function purgePublished(pool: Pool, before: number, chunk = 5_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { rowCount } = await pool.query(PURGE_SQL, [new Date(before), chunk]);
+    total += rowCount ?? 0;
+    if ((rowCount ?? 0) < chunk) return total;
+  }
+}
+
+const PURGE_SQL = `
+DELETE FROM outbox WHERE id IN (
+  SELECT id FROM outbox WHERE published_at IS NOT NULL AND published_at < $1 ORDER BY id LIMIT $2
+)`;
 
 interface OutboxRow {
   id: string;

@@ -7,6 +7,7 @@ import { pgEventStore, type EventStore, type PgTransaction } from '../../../src/
 import {
   OUTBOX_RELAY_LOCK,
   outboxBacklog,
+  purgePublished,
   recordingSink,
   registerOutboxBacklogGauge,
   relayBatch,
@@ -130,6 +131,29 @@ describe('outbox relay', () => {
     const rows = await pool.query<{ published_at: Date | null }>('SELECT published_at FROM outbox ORDER BY id');
     expect(rows.rows.map((r) => r.published_at?.toISOString())).toEqual(Array(6).fill('2025-11-21T12:00:00.000Z'));
     expect(await outboxBacklog(pool)).toBe(0);
+  });
+
+  it('given rows published at different times and some pending, when published rows past retention are purged, then only those are deleted', async () => {
+    await appendOrders(4, 1);
+    const sink = recordingSink();
+    const old = Date.parse('2025-11-01T00:00:00.000Z');
+    expect(await relayBatch(pool, sink, { batchSize: 2, clock: manualClock(old) })).toEqual({ status: 'published', count: 2 });
+    expect(await relayBatch(pool, sink, { batchSize: 1, clock: manualClock(old + 10 * 24 * 3600_000) })).toEqual({ status: 'published', count: 1 });
+    await appendOrders(1, 1);
+
+    expect(await purgePublished(pool, old + 7 * 24 * 3600_000, 1)).toBe(2);
+    const left = await pool.query<{ published_at: Date | null }>('SELECT published_at FROM outbox ORDER BY id');
+    expect(left.rows.map((r) => r.published_at?.toISOString() ?? null)).toEqual(['2025-11-11T00:00:00.000Z', null, null]);
+    expect(await outboxBacklog(pool)).toBe(2);
+  });
+
+  it('given a relay with a short retention, when it runs, then it deletes what it published once that is old enough', async () => {
+    await appendOrders(3, 1);
+    const clock = manualClock(Date.parse('2025-11-21T12:00:00.000Z'));
+    start({ sink: recordingSink(), clock, pollMs: 10, retentionMs: 60_000, purgeEveryMs: 0 });
+    await expect.poll(async () => (await pool.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NOT NULL')).rows[0]?.n).toBe(3);
+    clock.advance(61_000);
+    await expect.poll(async () => (await pool.query('SELECT count(*)::int AS n FROM outbox')).rows[0]?.n).toBe(0);
   });
 
   it('given more rows than the batch size, then batches take the oldest rows first', async () => {
