@@ -20,6 +20,7 @@ import { createInboxReader, type InboxReader, type InboxReaderOptions } from './
 import { createShardRunner, type ShardRunner, type ShardRunnerOptions } from './shard-runner.ts';
 import type { ActorStore } from './store.ts';
 import { bullmqTimers, startTimerDelivery } from './timers.ts';
+import { forgetGoneConsumers } from './consumers.ts';
 import { trimInbox } from './trim.ts';
 
 export interface ActorWorkerConfig {
@@ -214,6 +215,7 @@ export async function startActorWorker(deps: ActorWorkerDeps): Promise<ActorWork
   };
 
   const maintain = async () => {
+    const live = await workers.live();
     metrics.leases.set(owned.size);
     metrics.actors.reset();
     for (const [kind, n] of Object.entries(info().actors)) metrics.actors.set({ kind }, n);
@@ -221,6 +223,8 @@ export async function startActorWorker(deps: ActorWorkerDeps): Promise<ActorWork
       runner.passivateIdle(config.passivateAfterMs);
       const reclaimed = await runner.reclaimStale(config.reclaimAfterMs ?? 30_000);
       if (reclaimed > 0) log.warn({ shard, reclaimed }, 'claimed entries left pending too long');
+      const forgotten = await forgetGoneConsumers(redis, keys, shard, [...live, workerId], config.reclaimAfterMs ?? 30_000);
+      if (forgotten > 0) log.info({ shard, forgotten }, 'deleted the inbox consumers of workers gone');
       const trimmed = await trimInbox(redis, keys, shard);
       metrics.streamLag.set({ shard: String(shard) }, trimmed.lag);
       metrics.streamPending.set({ shard: String(shard) }, trimmed.pending);

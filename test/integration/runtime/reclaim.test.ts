@@ -12,10 +12,10 @@ afterEach(async () => {
 });
 
 describe('entries left pending under another consumer', () => {
-  it("given a shard's owner, when a frozen ex-owner's read takes entries after the takeover and never acknowledges them, then the owner claims and applies them once they are RECLAIM_AFTER_MS old", async () => {
+  it("given a shard's owner, when a frozen ex-owner's read takes entries after the takeover and never acknowledges them, then the owner claims and applies them once they are RECLAIM_AFTER_MS old, and forgets the gone consumer", async () => {
     cluster = testCluster({ shards: 4, reclaimAfterMs: 1_000 });
     const c = cluster;
-    await c.spawnWorker();
+    const worker = await c.spawnWorker();
     await waitFor(async () => (await leaseOwners(c.redis, c.keys, allShards(c.shards))).every((o) => o !== null), 10_000, 'every shard to be owned');
     const actor = c.address(`R-${Math.random().toString(36).slice(2, 10)}`);
     const inbox = c.keys.inbox(shardOf(actor, c.shards));
@@ -37,5 +37,10 @@ describe('entries left pending under another consumer', () => {
     }, 20_000, 'the owner to apply the stranded entries');
     expect((record.state as CounterState).seqs).toEqual([1, 2, 3]);
     await waitFor(async () => ((await c.redis.xpending(inbox, c.keys.group)) as [number])[0] === 0, 5_000, 'nothing left pending');
+
+    // The zombie's consumer, now holding nothing and idle, is forgotten; the live worker's stays.
+    const consumerNames = async () => ((await c.redis.call('XINFO', 'CONSUMERS', inbox, c.keys.group)) as string[][]).map((info) => info[info.indexOf('name') + 1]);
+    await waitFor(async () => !(await consumerNames()).includes('zombie'), 15_000, 'the gone consumer to be deleted');
+    expect(await consumerNames()).toEqual([worker.workerId]);
   });
 });
