@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseAddress, type ActorAddress } from '../actors/address.ts';
 import type { ActorClient, AskError } from '../actors/client.ts';
+import type { GetCurrentWork } from '../machines/dispatch/protocol.ts';
+import { currentWorkReplySchema } from '../src/dispatch/schemas.ts';
 import { appError } from '../src/errors/app-error.ts';
 import { isErrorCode } from '../src/errors/registry.ts';
 import type { Logger } from '../src/observability/logger.ts';
@@ -64,6 +66,38 @@ export function driverEvents(deps: DriverEventsDeps): EventTable {
     'offer:accept': onEvent(offerSchema, (input, ctx) => ask(ctx, { type: 'AcceptOffer', offerId: input.offerId })),
     'offer:decline': onEvent(offerSchema, (input, ctx) => ask(ctx, { type: 'DeclineOffer', offerId: input.offerId })),
   };
+}
+
+/**
+ * `/driver` on connect, once the socket is in its room `driver:<id>`: asks the driver's actor what it holds and
+ * sends it to this socket again — the pending offer as `offer`, the trip as `assignment`, the payloads of the
+ * original pushes — so an app that reconnected (or restarted) learns of pushes made while it was away. Joining the
+ * room first means a push made meanwhile still arrives: the app may get the same offer or assignment twice (pushes
+ * carry state, not increments). Never rejects — the gateway closes a connection whose `onConnect` fails, and a
+ * reconnect must never fail because of this: no answer in time, a dead letter or an odd answer is logged, and the
+ * socket simply gets no replay.
+ */
+export async function replayCurrentWork(deps: Pick<DriverEventsDeps, 'actors' | 'askTimeoutMs' | 'log'>, ctx: EventContext): Promise<void> {
+  const self = driverAddress(ctx);
+  if (!self) return;
+  try {
+    const query: GetCurrentWork = { type: 'GetCurrentWork' };
+    const answer = await deps.actors.ask(self, query, { timeoutMs: deps.askTimeoutMs });
+    if (!answer.ok) {
+      deps.log.warn({ driver: self, code: answer.error.code, detail: answer.error.detail }, 'driver current work not replayed on connect: no answer');
+      return;
+    }
+    const work = currentWorkReplySchema.safeParse(answer.value);
+    if (!work.success) {
+      deps.log.warn({ driver: self, reply: answer.value }, 'driver current work not replayed on connect: unexpected answer');
+      return;
+    }
+    const { offer, trip } = work.data;
+    if (offer) ctx.socket.emit('offer', offer);
+    if (trip) ctx.socket.emit('assignment', trip);
+  } catch (e) {
+    deps.log.warn({ err: e, driver: self }, 'driver current work not replayed on connect');
+  }
 }
 
 function driverAddress(ctx: EventContext): ActorAddress | null {

@@ -82,6 +82,23 @@ export interface DeclineOffer {
   readonly offerId: string;
 }
 
+/**
+ * What the driver holds right now: asked by the gateway when a driver's socket connects, so an app that reconnects
+ * (or restarted) learns of an `offer` or `assignment` pushed while it was away. A query: it changes nothing, and the
+ * reply is the usual `{ ok: true, status, cell }` with CurrentWork's fields.
+ */
+export interface GetCurrentWork {
+  readonly type: 'GetCurrentWork';
+}
+
+/** The answer to GetCurrentWork: at most one of the two is set. */
+export type CurrentWork = {
+  /** The pending offer as the `offer` push carried it; null when none is pending or its window has closed. */
+  readonly offer: OfferPush | null;
+  /** The trip (ASSIGNED), in the shape of the order's `assignment` push; null when not on a trip. */
+  readonly trip: OfferDetails | null;
+};
+
 /** The driver's answer to the app: `{ ok: true, … }` or the contract's error code with a detail. */
 export type DriverReply =
   | ({ readonly ok: true; readonly status: DriverStatus; readonly cell: string | null } & Readonly<Record<string, unknown>>)
@@ -162,6 +179,9 @@ export interface OfferDetails {
   readonly dropoff: { readonly location: GeoPoint };
 }
 
+/** The `offer` push (CONTRACT.md): the offer and when its window closes, ISO-8601. */
+export type OfferPush = OfferDetails & { readonly expiresAt: string };
+
 /**
  * dispatch → driver: soft-reserve the driver for this offer and, if it is AVAILABLE, show it the offer (the driver
  * pushes `offer`). The driver answers DriverReserved or DriverRefused. `cell`: where dispatch found the driver —
@@ -235,7 +255,7 @@ export interface SearchWatchdog {
 
 // ── per kind ──────────────────────────────────────────────────────────────────────────────────────────────────────
 
-export type DriverMessage = SetStatus | Ping | AcceptOffer | DeclineOffer | TripEnded | ReserveDriver | WithdrawOffer;
+export type DriverMessage = SetStatus | Ping | AcceptOffer | DeclineOffer | GetCurrentWork | TripEnded | ReserveDriver | WithdrawOffer;
 export type CellMessage = DriverEntered | DriverLeft | FindCandidates;
 export type DispatchMessage =
   | FindDriver
@@ -256,7 +276,7 @@ export type OrderNotice = AssignDriver | ReportDispatchFailed;
  * actor make. `assignment` (OfferDetails) is the order's, once it has recorded the driver.
  */
 export type DriverPush =
-  | { readonly event: 'offer'; readonly data: OfferDetails & { readonly expiresAt: string } }
+  | { readonly event: 'offer'; readonly data: OfferPush }
   | { readonly event: 'offer:withdrawn'; readonly data: { readonly offerId: string; readonly orderId: string; readonly reason: string } }
   | { readonly event: 'assignment:withdrawn'; readonly data: { readonly offerId: string; readonly orderId: string; readonly reason: string } };
 

@@ -1,10 +1,12 @@
 import { cellOf, distanceKm } from '../dispatch/geo.ts';
 import type {
   AcceptOffer,
+  CurrentWork,
   DeclineOffer,
   DriverErrorCode,
   DriverMessage,
   DriverReply,
+  OfferPush,
   Outbound,
   Ping,
   ReleaseReason,
@@ -53,8 +55,9 @@ interface Env {
 
 /**
  * The driver as a decider: a message in, the next state and what to do out. Pure — no clock (`env.now`), no I/O.
- * Messages from the app (`SetStatus`, `Ping`, `AcceptOffer`, `DeclineOffer`) always get a reply effect; a refused
- * one changes nothing. Whatever changes, the driver's cell membership is brought in line afterwards (`syncCell`).
+ * Messages from the app (`SetStatus`, `Ping`, `AcceptOffer`, `DeclineOffer`, `GetCurrentWork`) always get a reply
+ * effect; a refused one changes nothing, and the query (`GetCurrentWork`) never changes anything. Whatever changes,
+ * the driver's cell membership is brought in line afterwards (`syncCell`).
  */
 export function decideDriver(state: DriverState, message: DriverMessage, env: Env): DriverDecision {
   const decided = decide(state, message, env);
@@ -78,6 +81,8 @@ function decide(state: DriverState, message: DriverMessage, env: Env): Decided {
       return accept(state, message, env);
     case 'DeclineOffer':
       return decline(state, message, env);
+    case 'GetCurrentWork':
+      return currentWork(state, env);
     case 'TripEnded':
       return tripEnded(state, message, env);
     case 'ReserveDriver':
@@ -177,6 +182,20 @@ function decline(state: DriverState, message: DeclineOffer, env: Env): Decided {
   return commit(state, [{ type: 'OfferReleased', offerId: offer.offerId, reason: 'declined' }], [released(context, offer, 'declined')], env, { offerId: offer.offerId });
 }
 
+/**
+ * A query: the pending offer (only while its window is open: an app must not be shown an offer it can no longer
+ * take) or the trip, in the shapes of the `offer` and `assignment` pushes. It returns the very state it was given,
+ * so the host persists nothing and only acknowledges; no cell sync either (a query must not cause traffic).
+ */
+function currentWork(state: DriverState, env: Env): DriverDecision {
+  const { offer, trip } = state.context;
+  const work: CurrentWork = {
+    offer: state.value === 'offered' && offer !== null && env.now < offer.expiresAt ? offerPush(offer) : null,
+    trip: state.value === 'assigned' && trip !== null ? { offerId: trip.offerId, orderId: trip.orderId, restaurant: trip.restaurant, dropoff: trip.dropoff } : null,
+  };
+  return answer(state, work);
+}
+
 function tripEnded(state: DriverState, message: TripEnded, env: Env): Decided {
   if (state.value !== 'assigned' || state.context.trip?.orderId !== message.orderId) return answer(state);
   return commit(state, [{ type: 'TripEnded', orderId: message.orderId }], [], env, {});
@@ -210,7 +229,7 @@ function reserve(state: DriverState, message: ReserveDriver, env: Env): Decided 
   const offer: PendingOffer = { offerId, orderId, restaurant, dropoff, reservedAt: env.now, expiresAt: env.now + message.offerTimeoutMs };
   facts.push({ type: 'OfferReserved', offer });
   effects.push(
-    { type: 'pushDriver', driverId: context.driverId, push: { event: 'offer', data: { offerId, orderId, restaurant, dropoff, expiresAt: new Date(offer.expiresAt).toISOString() } } },
+    { type: 'pushDriver', driverId: context.driverId, push: { event: 'offer', data: offerPush(offer) } },
     { type: 'toDispatch', orderId, body: { type: 'DriverReserved', offerId, driverId: context.driverId, expiresAt: offer.expiresAt } },
   );
   return evictStale(commit(state, facts, effects, env, null), message.cell, context.cell, env.now);
@@ -338,6 +357,12 @@ function lapsed(offer: PendingOffer, env: Env): boolean {
 
 function released(context: DriverContext, offer: PendingOffer, reason: ReleaseReason): Outbound {
   return { type: 'toDispatch', orderId: offer.orderId, body: { type: 'OfferReleased', offerId: offer.offerId, driverId: context.driverId, reason } };
+}
+
+/** The `offer` push for a pending offer: the same payload when it is first shown and when it is shown again. */
+function offerPush(offer: PendingOffer): OfferPush {
+  const { offerId, orderId, restaurant, dropoff } = offer;
+  return { offerId, orderId, restaurant, dropoff, expiresAt: new Date(offer.expiresAt).toISOString() };
 }
 
 function withdrawnPush(context: DriverContext, offerId: string, orderId: string, reason: string): Outbound {

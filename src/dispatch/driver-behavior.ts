@@ -8,8 +8,8 @@ import { driverMessageSchema, parserOf } from './schemas.ts';
 
 /**
  * Kind `driver`, id = the driver id. Asked by the gateway (`SetStatus`, `Ping`, `AcceptOffer`, `DeclineOffer`:
- * the reply is the socket ack), told by dispatch (`ReserveDriver`, `WithdrawOffer`) and by the order
- * (`TripEnded`). Ephemeral: the state expires after `driverStateTtlMs` without messages.
+ * the reply is the socket ack; `GetCurrentWork` when a socket connects), told by dispatch (`ReserveDriver`,
+ * `WithdrawOffer`) and by the order (`TripEnded`). Ephemeral: the state expires after `driverStateTtlMs` without messages.
  */
 export function driverBehavior(settings: DispatchSettings): ActorBehavior<DriverState, DriverMessage> {
   const config = driverConfigOf(settings);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CellMessage, DispatchMessage, DriverMessage } from '../../machines/dispatch/protocol.ts';
+import type { CellMessage, CurrentWork, DispatchMessage, DriverMessage } from '../../machines/dispatch/protocol.ts';
 import { err, ok, type Result } from '../shared/result.ts';
 
 /**
@@ -42,10 +42,22 @@ export const driverMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('Ping'), lat: z.unknown().optional(), lng: z.unknown().optional(), heading: z.unknown().optional(), speedKph: z.unknown().optional(), at: z.unknown().optional() }),
   z.object({ type: z.literal('AcceptOffer'), offerId: id }),
   z.object({ type: z.literal('DeclineOffer'), offerId: id }),
+  z.object({ type: z.literal('GetCurrentWork') }),
   z.object({ type: z.literal('TripEnded'), orderId: id }),
   z.object({ type: z.literal('ReserveDriver'), ...offerDetails, offerTimeoutMs: z.number().int().positive(), cell: id.nullable() }),
   z.object({ type: z.literal('WithdrawOffer'), offerId: id, orderId: id, reason: z.enum(['timeout', 'cancelled', 'superseded']) }),
 ]);
+
+const currentWork = z.object({
+  offer: z.object({ ...offerDetails, expiresAt: z.string().min(1).max(64) }).nullable(),
+  trip: z.object(offerDetails).nullable(),
+});
+
+/**
+ * The driver's answer to GetCurrentWork as its asker (the gateway) reads it: it crosses processes, so it is checked,
+ * and fields beyond the `offer` / `assignment` payloads are dropped before anything reaches a socket.
+ */
+export const currentWorkReplySchema = currentWork.extend({ ok: z.literal(true) });
 
 export const cellMessageSchema = z.discriminatedUnion('type', [
   z.object({
@@ -88,6 +100,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _driverShapes: Same<z.output<typeof driverMessageSchema>, Mutable<DriverMessage>> = true;
 const _cellShapes: Same<z.output<typeof cellMessageSchema>, Mutable<CellMessage>> = true;
 const _dispatchShapes: Same<z.output<typeof dispatchMessageSchema>, Mutable<DispatchMessage>> = true;
+const _currentWorkShapes: Same<z.output<typeof currentWork>, Mutable<CurrentWork>> = true;
 type Mutable<T> = T extends readonly (infer U)[] ? Mutable<U>[] : T extends object ? { -readonly [K in keyof T]: Mutable<T[K]> } : T;
 
 /** A zod schema as a behaviour's `parse`: the first issue, with its path, is the dead letter's reason. */

@@ -36,7 +36,7 @@ export async function runAll(config: Config, log: Logger): Promise<void> {
   };
   onShutdown(log, async () => {
     stopping = true;
-    running.demo?.kill('SIGINT');
+    if (running.demo) await stopDemoCity(running.demo);
     await running.http?.stop();
     await Promise.all([...workers].map(stopWorker));
     await services.value.stop();
@@ -66,6 +66,20 @@ export async function runAll(config: Config, log: Logger): Promise<void> {
     { url: `http://localhost:${http.port}`, workers: config.workers, embedded: services.value.embedded },
     'food-delivery is up: REST, Socket.IO and /metrics on one port',
   );
+}
+
+/**
+ * Stops the demo simulator before the system it drives: a first SIGINT ends its load, a second skips its drain (it
+ * would only wait for orders the stopping system cannot finish); SIGKILL if it is still there after 5 s.
+ */
+async function stopDemoCity(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGINT');
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 /**

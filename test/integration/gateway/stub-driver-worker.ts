@@ -1,5 +1,6 @@
 // A worker process hosting a stand-in `driver` kind that speaks the driver actor's protocol (SetStatus, Ping,
-// AcceptOffer, DeclineOffer): the gateway's driver events are tested against it, independently of dispatch.
+// AcceptOffer, DeclineOffer, and GetCurrentWork, which the gateway asks on connect): the gateway's driver events are
+// tested against it, independently of dispatch.
 import { z } from 'zod';
 import { hosted, type ActorBehavior } from '../../../actors/behavior.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
@@ -12,6 +13,7 @@ const messageSchema = z.discriminatedUnion('type', [
   pingSchema,
   z.object({ type: z.literal('AcceptOffer'), offerId: z.string() }).strict(),
   z.object({ type: z.literal('DeclineOffer'), offerId: z.string() }).strict(),
+  z.object({ type: z.literal('GetCurrentWork') }).strict(),
 ]);
 type Message = z.output<typeof messageSchema>;
 
@@ -50,6 +52,9 @@ const stubDriver: ActorBehavior<StubState, Message> = {
           : { state, effects: [{ type: 'reply', body: { ok: false, error: { code: 'NOT_FOUND', detail: `No offer ${message.offerId}` } } }] };
       case 'DeclineOffer':
         return { state, effects: [{ type: 'reply', body: { ok: true, offerId: message.offerId } }] };
+      case 'GetCurrentWork':
+        // The stand-in never holds an offer or a trip.
+        return { state, effects: [{ type: 'reply', body: { ok: true, offer: null, trip: null } }] };
       default: {
         const _exhaustive: never = message;
         return _exhaustive;

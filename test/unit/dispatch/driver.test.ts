@@ -276,3 +276,60 @@ describe('driver location for the customer', () => {
     expect(locationPushes(when(state, ping(THERE, now), now).effects)).toEqual([]);
   });
 });
+
+describe('driver: what a reconnecting app is shown again (GetCurrentWork)', () => {
+  const query: DriverMessage = { type: 'GetCurrentWork' };
+  const accepted = (): DriverMessage[] => [...online(), reserve('OFR-1'), { type: 'AcceptOffer', offerId: 'OFR-1' }];
+
+  it('given an OFFERED driver, when asked within the offer window, then it answers with the `offer` push as first sent, and nothing changes', () => {
+    const { state: available, now: reservedAt } = given(online());
+    const reserved = when(available, reserve('OFR-1'), reservedAt);
+    const pushed = reserved.effects.find((e) => e.type === 'pushDriver')?.push.data;
+    const now = reservedAt + settings.offerTimeoutMs - 1;
+    const decision = when(reserved.state, query, now);
+    expect(decision.state).toBe(reserved.state);
+    expect(decision.effects).toEqual([{ type: 'reply', body: { ok: true, status: 'OFFERED', cell: null, offer: pushed, trip: null } }]);
+    expect(pushed).toEqual({ offerId: 'OFR-1', orderId: 'ORD-OFR-1', restaurant: { restaurantId: 'REST-1', location: HERE }, dropoff: { location: THERE }, expiresAt: iso(reservedAt + settings.offerTimeoutMs) });
+  });
+
+  it('given an OFFERED driver whose offer window has closed, when asked, then no offer is shown (it can no longer be taken), and nothing changes', () => {
+    const { state, now: reservedAt } = given(online());
+    const offered = when(state, reserve('OFR-1'), reservedAt).state;
+    const decision = when(offered, query, reservedAt + settings.offerTimeoutMs);
+    expect(decision.state).toBe(offered);
+    expect(decision.effects).toEqual([{ type: 'reply', body: { ok: true, status: 'OFFERED', cell: null, offer: null, trip: null } }]);
+  });
+
+  it('given an ASSIGNED driver, when asked, then it answers with the trip in the shape of the `assignment` push, and nothing changes', () => {
+    const { state, now } = given(accepted());
+    const decision = when(state, query, now);
+    expect(decision.state).toBe(state);
+    expect(decision.effects).toEqual([
+      {
+        type: 'reply',
+        body: {
+          ok: true,
+          status: 'ASSIGNED',
+          cell: null,
+          offer: null,
+          trip: { offerId: 'OFR-1', orderId: 'ORD-OFR-1', restaurant: { restaurantId: 'REST-1', location: HERE }, dropoff: { location: THERE } },
+        },
+      },
+    ]);
+  });
+
+  const idle: [string, () => { state: DriverState; now: number }, string][] = [
+    ['an AVAILABLE driver', () => given(online()), 'AVAILABLE'],
+    ['an OFFLINE driver', () => given([...online(), { type: 'SetStatus', status: 'OFFLINE' }]), 'OFFLINE'],
+    ['a driver whose trip ended', () => given([...accepted(), { type: 'TripEnded', orderId: 'ORD-OFR-1' }]), 'AVAILABLE'],
+    ['a driver that never went online (or was forgotten)', () => ({ state: initialDriverState('DRV-1'), now: T0 }), 'OFFLINE'],
+  ];
+  for (const [what, setup, status] of idle) {
+    it(`given ${what}, when asked, then nothing is pending and nothing changes`, () => {
+      const { state, now } = setup();
+      const decision = when(state, query, now);
+      expect(decision.state).toBe(state);
+      expect(decision.effects).toEqual([{ type: 'reply', body: { ok: true, status, cell: state.context.cell, offer: null, trip: null } }]);
+    });
+  }
+});

@@ -1,0 +1,89 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ask, client, closeAll, connect, connected, nextEvent, randomId, startGatewaySystem, type GatewaySystem } from './harness.ts';
+
+interface Offer {
+  offerId: string;
+  orderId: string;
+  restaurant: { restaurantId: string; location: { lat: number; lng: number } };
+  dropoff: { location: { lat: number; lng: number } };
+  expiresAt: string;
+}
+type Assignment = Omit<Offer, 'expiresAt'>;
+
+/**
+ * A driver app's socket reconnects all the time (phones change networks): on connect the gateway shows it again what
+ * its driver actor holds — a pending offer, a trip — whichever gateway the new socket lands on. Each test leaves no
+ * AVAILABLE driver or open search behind, so the other's dispatch cannot pick its driver, in whatever order they run.
+ */
+describe('a driver app reconnecting', () => {
+  let sys: GatewaySystem;
+  beforeAll(async () => {
+    sys = await startGatewaySystem({ workers: 2, gateways: 2 });
+  });
+  afterEach(() => closeAll());
+  afterAll(async () => {
+    await sys?.stop();
+  });
+
+  /** A driver online next to the harness's restaurant (37.77, -122.42: about 20 m away), connected to gateway 0. */
+  async function driverNextToRestaurant() {
+    const driverId = randomId('DRV');
+    const token = await sys.token({ sub: driverId, role: 'driver', driverId });
+    const socket = await connect(sys.gatewayUrl(0), '/driver', token);
+    expect(await ask(socket, 'driver:status', { status: 'ONLINE' })).toMatchObject({ ok: true });
+    expect(await ask(socket, 'driver:location', { lat: 37.7701, lng: -122.4201, at: new Date().toISOString() })).toMatchObject({ ok: true });
+    return { driverId, token, socket };
+  }
+
+  /** An order the restaurant accepts (which starts the driver search); resolves with the `offer` the driver got. */
+  async function offeredOrder(driver: Awaited<ReturnType<typeof driverNextToRestaurant>>) {
+    const restaurant = await sys.seedRestaurant();
+    const order = await sys.placeConfirmedOrder(restaurant);
+    const offer = nextEvent<Offer>(driver.socket, 'offer', (o) => o.orderId === order.orderId, 15_000);
+    const accepted = await sys.call('POST', `/v1/restaurants/${restaurant.restaurantId}/orders/${order.orderId}`, {
+      token: restaurant.token,
+      body: { action: 'ACCEPT', estimatedReadyTime: new Date(Date.now() + 20 * 60_000).toISOString() },
+    });
+    expect(accepted.status).toBe(200);
+    return { order, offer: await offer };
+  }
+
+  /** Drops the driver's socket and connects a new one with the same token to the other gateway, listening from the start. */
+  async function reconnect(driver: { token: string; socket: { close(): unknown } }, event: string, orderId: string) {
+    driver.socket.close();
+    const again = client(sys.gatewayUrl(1), '/driver', driver.token);
+    const replayed = nextEvent<{ orderId: string }>(again, event, (p) => p.orderId === orderId, 10_000);
+    await connected(again);
+    return { socket: again, replayed: await replayed };
+  }
+
+  it('given a driver on a trip, when its socket drops and a new one connects with the same token, then the new socket gets `assignment` for that order again', async () => {
+    const driver = await driverNextToRestaurant();
+    const { order, offer } = await offeredOrder(driver);
+    const assigned = nextEvent<Assignment>(driver.socket, 'assignment', (a) => a.orderId === order.orderId, 15_000);
+    expect(await ask(driver.socket, 'offer:accept', { offerId: offer.offerId })).toMatchObject({ ok: true, offerId: offer.offerId });
+    const original = await assigned;
+
+    const { replayed } = await reconnect(driver, 'assignment', order.orderId);
+    expect(replayed).toEqual(original);
+    expect(replayed).toEqual({
+      offerId: offer.offerId,
+      orderId: order.orderId,
+      restaurant: offer.restaurant,
+      dropoff: offer.dropoff,
+    });
+  });
+
+  it('given a driver holding a pending offer, when its socket drops and a new one connects within the offer window, then the new socket gets the same `offer` and can answer it', async () => {
+    const driver = await driverNextToRestaurant();
+    const { order, offer } = await offeredOrder(driver);
+
+    const { socket, replayed } = await reconnect(driver, 'offer', order.orderId);
+    expect(replayed).toEqual(offer);
+    expect(await ask(socket, 'offer:decline', { offerId: offer.offerId })).toMatchObject({ ok: true, offerId: offer.offerId });
+
+    // Leave nothing behind: no open search for the other test's driver, and this driver not AVAILABLE.
+    expect((await sys.call('POST', `/v1/orders/${order.orderId}/cancel`, { token: order.token, body: { reason: 'test done' } })).status).toBe(200);
+    expect(await ask(socket, 'driver:status', { status: 'OFFLINE' })).toMatchObject({ ok: true, status: 'OFFLINE' });
+  });
+});
