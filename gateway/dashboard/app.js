@@ -152,6 +152,14 @@ async function loadStats() {
   let total = 0;
   for (const w of stats.workers) {
     const prev = lastSample.get(w.workerId);
+    // Workers publish their counters every few seconds, more rarely than this page polls: a sample whose total has
+    // not moved is the same publication again, so the rate spans from one publication to the next (or is 0 once
+    // nothing moved for longer than a few publication periods).
+    const unchanged = prev && w.handledTotal === prev.handledTotal;
+    if (unchanged && now - prev.at < 15_000) {
+      total += rates.get(w.workerId) ?? 0;
+      continue;
+    }
     if (prev && now > prev.at && w.handledTotal >= prev.handledTotal) rates.set(w.workerId, ((w.handledTotal - prev.handledTotal) * 1000) / (now - prev.at));
     lastSample.set(w.workerId, { at: now, handledTotal: w.handledTotal });
     total += rates.get(w.workerId) ?? 0;
