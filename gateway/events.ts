@@ -74,6 +74,8 @@ export interface DispatchOptions {
   readonly bucket: TokenBucket;
   readonly work: WorkTracker;
   readonly log: Logger;
+  /** Told of every answered event: its name (`other` when unknown), `ok` or the error code, and the seconds taken. */
+  readonly observe?: (event: string, outcome: string, seconds: number) => void;
 }
 
 type AckCallback = (body: Ack) => void;
@@ -83,10 +85,19 @@ type AckCallback = (body: Ack) => void;
  * Whatever is wrong is answered through the ack (when there is one) and changes nothing; the socket stays connected.
  */
 export function dispatchEvents(ctx: EventContext, options: DispatchOptions): void {
-  const { events, bucket, work, log, namespace } = options;
+  const { events, bucket, work, log, namespace, observe } = options;
   ctx.socket.onAny((event: unknown, ...args: unknown[]) => {
     const last = args.at(-1);
-    const ack = typeof last === 'function' ? (last as AckCallback) : undefined;
+    const received = performance.now();
+    const known = typeof event === 'string' && Object.hasOwn(events, event) ? event : 'other';
+    const reply = typeof last === 'function' ? (last as AckCallback) : undefined;
+    const ack: AckCallback | undefined =
+      reply && observe
+        ? (body) => {
+            reply(body);
+            observe(known, 'ok' in body ? 'ok' : (body.errors[0]?.code ?? 'error'), (performance.now() - received) / 1000);
+          }
+        : reply;
     const payloads = ack ? args.slice(0, -1) : args;
     if (!bucket.take()) {
       ack?.(failure(appError('RATE_LIMITED', 'Too many events from this connection; slow down')));

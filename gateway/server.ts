@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import { Server, type Socket } from 'socket.io';
 import type { ActorClient } from '../actors/client.ts';
 import { runtimeKeys } from '../actors/keys.ts';
@@ -24,6 +25,7 @@ import { opsEvents, opsFeeds } from './ops.ts';
 import { defaultRateLimit, tokenBucket, type RateLimit } from './rate-limit.ts';
 import { replayOpenOrders, restaurantEvents } from './restaurant.ts';
 import { homeRooms } from './rooms.ts';
+import { gatewayMetrics } from './metrics.ts';
 
 export type { DriverPing, PingHook } from './driver.ts';
 export type { RateLimit } from './rate-limit.ts';
@@ -58,6 +60,8 @@ export interface GatewayDeps {
   readonly actorWatchIntervalMs?: number;
   /** On close: longest wait for accepted events to be answered, then for connections to flush and close, ms. @default 10_000 */
   readonly drainTimeoutMs?: number;
+  /** Where `gateway_sockets`, `gateway_events_total` and `gateway_event_seconds` go; none when unset. */
+  readonly metrics?: Registry;
 }
 
 export interface Gateway {
@@ -128,13 +132,15 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
     '/ops': { roles: ['ops', 'admin'], events: opsEvents(ops), onConnect: (ctx) => feeds.onConnect(ctx) },
   };
 
+  const metrics = deps.metrics ? gatewayMetrics(deps.metrics, Object.keys(namespaces).map((name) => io.of(name))) : undefined;
   for (const [name, spec] of Object.entries(namespaces)) {
     const nsp = io.of(name);
+    const observe = metrics ? (event: string, outcome: string, seconds: number) => metrics.event(name, event, outcome, seconds) : undefined;
     nsp.use(requireSocketRole(deps.verifier, spec.roles));
     nsp.on('connection', (socket) => {
       const ctx: EventContext = { socket, principal: principalOfSocket(socket) };
       disconnectAtExpiry(socket, tokenExpiryOfSocket(socket), clock);
-      dispatchEvents(ctx, { namespace: name, events: spec.events, bucket: tokenBucket(rateLimit, clock), work, log });
+      dispatchEvents(ctx, { namespace: name, events: spec.events, bucket: tokenBucket(rateLimit, clock), work, log, ...(observe ? { observe } : {}) });
       const joined = Promise.resolve(socket.join(homeRooms(ctx.principal)));
       void work.track(joined.then(() => spec.onConnect?.(ctx))).catch((e: unknown) => {
         // The socket would miss what the connect replay carries: make it reconnect (and so try again).

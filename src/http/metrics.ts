@@ -6,6 +6,15 @@ import type { WorkerRegistry } from '../../actors/registry.ts';
 
 type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
+/** `GET /metrics` of a process without the API (a gateway): its own registry only; the API serves the workers'. */
+export function localMetricsRoutes(registry: Registry): Router {
+  const router = Router();
+  router.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  return router;
+}
+
 /**
  * `GET /metrics` in Prometheus text format: this process's registry merged with what every live worker last
  * published to Redis (each series carries its `worker` label, so nothing is summed across workers by accident).

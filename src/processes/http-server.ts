@@ -11,7 +11,7 @@ import type { Config } from '../config/config.ts';
 import { createPool, type Pool } from '../db/pool.ts';
 import { createHttpApp } from '../http/app.ts';
 import { healthRoutes } from '../http/health.ts';
-import { metricsRoutes } from '../http/metrics.ts';
+import { localMetricsRoutes, metricsRoutes } from '../http/metrics.ts';
 import { opsRoutes } from '../http/ops.ts';
 import { opsDashboardRoutes } from '../http/ops-dashboard.ts';
 import { catalogRoutes, createPgCatalogStore, randomShortId } from '../catalog/index.ts';
@@ -69,6 +69,8 @@ export async function startHttpProcess(opts: {
       orderRoutes({ service: createOrderService({ actors, readModel, catalog, events }), verifier: auth.verifier }),
     );
   }
+  // A gateway without the API serves its own metrics; the API's `/metrics` has its process's and the workers'.
+  if (!opts.serve.api) routes.push(localMetricsRoutes(registry));
   const tracking = opts.serve.gateway ? trackingSinkFor(config, log) : discardingTrackingSink();
   const app = createHttpApp(routes, log);
   const server = createServer(app);
@@ -84,6 +86,7 @@ export async function startHttpProcess(opts: {
           actors,
           shardCount: config.shardCount,
           log,
+          metrics: registry,
           // Applied pings also feed the analytics stream (Kafka `tracking.update`), batched, off the ack's path.
           onPingAccepted: (driverId, ping) =>
             tracking.record({

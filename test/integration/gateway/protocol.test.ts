@@ -73,6 +73,23 @@ describe('gateway protocol: handshake, validation, rate limit, payload size', ()
     expect(socket.active).toBe(false);
   });
 
+  it('given a driver socket that sends a bad event and an unknown one, when the gateway is scraped, then /metrics counts its sockets and each answered event by outcome', async () => {
+    const driverId = `DRV-MET-${Math.random().toString(36).slice(2, 8)}`;
+    const socket = await connect(url, '/driver', await sys.token({ sub: driverId, role: 'driver', driverId }));
+    expect(codeOf(await ask(socket, 'driver:status', { status: 'SLEEPING' }))).toBe('VALIDATION_FAILED');
+    expect(codeOf(await ask(socket, 'driver:teleport', {}))).toBe('NOT_FOUND');
+
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const value = (name: string, labels: Record<string, string>) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    expect(value('gateway_sockets', { namespace: '/driver' })).toBeGreaterThanOrEqual(1);
+    expect(value('gateway_events_total', { namespace: '/driver', event: 'driver:status', outcome: 'VALIDATION_FAILED' })).toBeGreaterThanOrEqual(1);
+    expect(value('gateway_events_total', { namespace: '/driver', event: 'other', outcome: 'NOT_FOUND' })).toBeGreaterThanOrEqual(1);
+    expect(value('gateway_event_seconds_count', { namespace: '/driver', event: 'driver:status' })).toBeGreaterThanOrEqual(1);
+  });
+
   /** Connected, and never told to go away while the test ran. */
   const watchDisconnects = (socket: Socket) => record<string>(socket, 'disconnect');
 
