@@ -1,26 +1,11 @@
 import { z } from 'zod';
 import type { OrderView } from '../machines/order/view.ts';
-import type { OrderStatus } from '../machines/order/types.ts';
+import { OPEN_FOR_RESTAURANT } from '../machines/order/restaurant-statuses.ts';
 import { appError } from '../src/errors/app-error.ts';
 import type { Pool } from '../src/db/pool.ts';
 import type { OrderService, RestaurantAction } from '../src/orders/order-service.ts';
 import { failure, onEvent, type Ack, type EventContext, type EventTable } from './events.ts';
 import { id, isoTime, orderRef } from './schemas.ts';
-
-/**
- * The statuses of an order the restaurant still has in hand: confirmed (paid or cash) and not yet picked up. Once a
- * driver is assigned the order reports the driver's status (ASSIGNED, EN_ROUTE_TO_RESTAURANT, AT_RESTAURANT) while
- * the kitchen may still be preparing it — dispatch runs in parallel with the food — so those are open too.
- */
-export const OPEN_FOR_RESTAURANT: readonly OrderStatus[] = [
-  'CONFIRMED',
-  'ACCEPTED',
-  'PREPARING',
-  'READY_FOR_PICKUP',
-  'ASSIGNED',
-  'EN_ROUTE_TO_RESTAURANT',
-  'AT_RESTAURANT',
-];
 
 /** Most open orders replayed to a console on connect (oldest first). */
 const MAX_OPEN_ORDERS_REPLAYED = 500;

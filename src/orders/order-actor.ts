@@ -3,6 +3,7 @@ import type { ActorBehavior, Effect } from '../../actors/behavior.ts';
 import type { OrderCommand } from '../../machines/order/commands.ts';
 import { decide, evolve, initialOrderState, view, type OrderState, type OrderView } from '../../machines/order/decider.ts';
 import type { OrderEvent } from '../../machines/order/events.ts';
+import { restaurantSees } from '../../machines/order/restaurant-statuses.ts';
 import { err, ok } from '../shared/result.ts';
 import { orderMessageSchema, type OrderMessage, type OrderReply } from './order-messages.ts';
 
@@ -28,8 +29,6 @@ export interface OrderActorConfig {
 }
 
 const PAYMENT_TIMEOUT = 'payment-timeout';
-/** Statuses the restaurant sees: an order is its business once paid (or cash) — `order:new` starts it. */
-const HIDDEN_FROM_RESTAURANT = new Set(['PLACED', 'PENDING_PAYMENT']);
 
 /**
  * The order actor (kind `order`): event-sourced. Each message is one command: the decider (the order chart) turns it
@@ -178,7 +177,7 @@ function statusChanged(before: OrderState, after: OrderState): boolean {
 /** `order:update` to everyone following this order: its customer room, the restaurant once paid, the driver. */
 function viewPushes(v: OrderView): Effect[] {
   const pushes: Effect[] = [{ type: 'push', namespace: '/customer', rooms: [`order:${v.orderId}`], event: 'order:update', data: v }];
-  if (!HIDDEN_FROM_RESTAURANT.has(v.status)) {
+  if (restaurantSees(v.status)) {
     pushes.push({ type: 'push', namespace: '/restaurant', rooms: [`restaurant:${v.restaurantId}`], event: 'order:update', data: v });
   }
   if (v.driverId) pushes.push({ type: 'push', namespace: '/driver', rooms: [`driver:${v.driverId}`], event: 'order:update', data: v });
