@@ -98,6 +98,19 @@ export function createInboxReader(deps: {
     if (read > 0 && read < options.readCount && options.batchWindowMs > 0) await new Promise((r) => setTimeout(r, options.batchWindowMs));
   };
 
+  /** The blocking connection; its client id (what UNBLOCK names) is read again after every reconnect. */
+  const openConnection = (): Redis => {
+    const c = redis.duplicate({ enableAutoPipelining: false });
+    c.on('ready', () => {
+      connId = null;
+      c.client('ID').then(
+        (id) => (connId = Number(id)),
+        () => undefined,
+      );
+    });
+    return c;
+  };
+
   const run = async () => {
     while (running) {
       const readable = [...targets.values()].filter((t) => t.readable());
@@ -105,10 +118,7 @@ export function createInboxReader(deps: {
         await new Promise<void>((resolve) => (idleWake = resolve));
         continue;
       }
-      if (!conn) {
-        conn = redis.duplicate({ enableAutoPipelining: false });
-        connId = Number(await conn.client('ID'));
-      }
+      conn ??= openConnection();
       cycle = readOnce(conn, readable);
       try {
         await cycle;
