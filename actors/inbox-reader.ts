@@ -100,7 +100,8 @@ export function createInboxReader(deps: {
 
   /** The blocking connection; its client id (what UNBLOCK names) is read again after every reconnect. */
   const openConnection = (): Redis => {
-    const c = redis.duplicate({ enableAutoPipelining: false });
+    // Named after the consumer, so `CLIENT LIST` tells which worker a blocked reader belongs to.
+    const c = redis.duplicate({ enableAutoPipelining: false, connectionName: `${consumer}-inbox` });
     c.on('ready', () => {
       connId = null;
       c.client('ID').then(
