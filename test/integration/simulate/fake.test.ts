@@ -76,7 +76,11 @@ describe('the simulator against a stand-in system that speaks the contract', () 
     expect(s.offersDeclined, context).toBeGreaterThan(0);
     expect(s.errors, context).toEqual({});
     expect(s.expected.PICKUP_NOT_READY ?? 0, context).toBeGreaterThanOrEqual(0);
-    expect(s.pingsApplied, context).toBe(system.pings());
+    // Every ping counted as applied was applied; a driver's last ping may be applied while the run closes its socket,
+    // its ack never arriving — at most one per driver.
+    expect(s.pingsApplied, context).toBeLessThanOrEqual(system.pings());
+    expect(system.pings(), context).toBeLessThanOrEqual(s.pingsSent);
+    expect(system.pings() - s.pingsApplied, context).toBeLessThanOrEqual(30);
     expect(s.p50AssignMs, context).not.toBeNull();
     expect(s.p99DeliverMs, context).not.toBeNull();
     expect(system.violations).toEqual([]);
