@@ -61,31 +61,29 @@ export interface Activation {
 
 const RECENT_KEPT = 20;
 
-/** A settled message as kept: only strings the envelope already holds, and the time as a number (ms). */
+/**
+ * A settled message as kept: only strings the envelope already holds (not the envelope: an actor keeps RECENT_KEPT of
+ * these for as long as it is active) and the time, ms. The inspector formats the few it shows.
+ */
 interface RecentEntry {
   readonly messageId: string;
   readonly type: string | null;
   readonly from: string | null;
-  readonly timer: boolean;
+  readonly timerId: string | null;
   readonly outcome: RecentMessage['outcome'];
   readonly at: number;
 }
 
 function recentEntry({ envelope }: InboxMessage, outcome: RecentMessage['outcome'], at: number): RecentEntry {
   const body = envelope.body as { type?: unknown } | null;
-  const timer = envelope.type === 'timer';
-  return {
-    messageId: envelope.id,
-    type: typeof body?.type === 'string' ? body.type : null,
-    from: timer ? envelope.timerId : (envelope.from ?? null),
-    timer,
-    outcome,
-    at,
-  };
+  const type = typeof body?.type === 'string' ? body.type : null;
+  return envelope.type === 'timer'
+    ? { messageId: envelope.id, type, from: null, timerId: envelope.timerId, outcome, at }
+    : { messageId: envelope.id, type, from: envelope.from ?? null, timerId: null, outcome, at };
 }
 
-function describeRecent(r: RecentEntry): RecentMessage {
-  return { messageId: r.messageId, type: r.type, from: r.timer ? `timer:${r.from ?? ''}` : r.from, outcome: r.outcome, at: new Date(r.at).toISOString() };
+function describeRecent({ messageId, type, from, timerId, outcome, at }: RecentEntry): RecentMessage {
+  return { messageId, type, from: timerId === null ? from : `timer:${timerId}`, outcome, at: new Date(at).toISOString() };
 }
 
 export function createActivation(deps: ActivationDeps): Activation {
@@ -102,14 +100,10 @@ export function createActivation(deps: ActivationDeps): Activation {
   const settled = async (outcomes: AppliedBatch['outcomes'], at: number) => {
     lastActiveAt = at;
     for (const o of outcomes) {
-      // The inspector formats the few it shows; the hot path allocates no strings for it.
       recent[recentNext] = recentEntry(o.message, o.outcome, at);
       recentNext = (recentNext + 1) % RECENT_KEPT;
-      const handled = deps.onHandled(
-        o.reason === undefined
-          ? { kind: deps.behavior.kind, entry: o.message as MailboxEntry, outcome: o.outcome, committedAt: at }
-          : { kind: deps.behavior.kind, entry: o.message as MailboxEntry, outcome: o.outcome, committedAt: at, reason: o.reason },
-      );
+      const reason = o.reason === undefined ? undefined : { reason: o.reason };
+      const handled = deps.onHandled({ kind: deps.behavior.kind, entry: o.message as MailboxEntry, outcome: o.outcome, committedAt: at, ...reason });
       if (handled) await handled;
     }
   };

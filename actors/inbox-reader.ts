@@ -46,6 +46,11 @@ export interface InboxReader {
   stop(): Promise<void>;
 }
 
+/** The client name of a worker's blocking read connection, so `CLIENT LIST` tells which worker a reader belongs to. */
+export function readerConnectionName(consumer: string): string {
+  return `${consumer}-inbox`;
+}
+
 export function createInboxReader(deps: {
   readonly redis: Redis;
   readonly keys: RuntimeKeys;
@@ -100,8 +105,7 @@ export function createInboxReader(deps: {
 
   /** The blocking connection; its client id (what UNBLOCK names) is read again after every reconnect. */
   const openConnection = (): Redis => {
-    // Named after the consumer, so `CLIENT LIST` tells which worker a blocked reader belongs to.
-    const c = redis.duplicate({ enableAutoPipelining: false, connectionName: `${consumer}-inbox` });
+    const c = redis.duplicate({ enableAutoPipelining: false, connectionName: readerConnectionName(consumer) });
     c.on('ready', () => {
       connId = null;
       c.client('ID').then(

@@ -177,17 +177,25 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
     }
   };
 
-  /** Entries delivered to any consumer and never acknowledged (a dead owner's, or our own before a restart). */
-  const claimPending = async () => {
+  /**
+   * Claims the entries delivered to any consumer and not acknowledged for at least `minIdleMs` (a dead owner's, our own
+   * before a restart, a frozen ex-owner's late read) and routes them, while `going()` holds. A claimed entry still in
+   * one of our mailboxes is queued twice; the actor sees the second as a duplicate. Returns how many were claimed.
+   */
+  const claim = async (minIdleMs: number, going: () => boolean): Promise<number> => {
     let cursor = '0-0';
-    do {
-      const [next, entries] = (await redis.xautoclaim(inbox, keys.group, deps.workerId, 0, cursor, 'COUNT', 256)) as [
+    let claimed = 0;
+    while (going()) {
+      const [next, entries] = (await redis.xautoclaim(inbox, keys.group, deps.workerId, minIdleMs, cursor, 'COUNT', 256)) as [
         string,
         [string, string[] | null][],
       ];
-      await dispatchAll(entries);
+      if (going()) await dispatchAll(entries);
+      claimed += entries.length;
       cursor = next;
-    } while (cursor !== '0-0' && active);
+      if (cursor === '0-0') break;
+    }
+    return claimed;
   };
 
   const start = async () => {
@@ -197,7 +205,7 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
       if (!(e instanceof Error && e.message.includes('BUSYGROUP'))) throw e;
     }
     active = true;
-    await claimPending();
+    await claim(0, () => active);
     reading = true;
     deps.reader.add(self);
   };
@@ -242,11 +250,8 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
     async drain() {
       // Stop reading but keep the fence valid while mailboxes commit what they already hold.
       await stopReading();
-      await Promise.all([...activations.values()].map((a) => a.idle()));
+      await settleAll();
       active = false;
-      activations.clear();
-      inFlight = 0;
-      backPressured = false;
     },
     async abandon() {
       active = false;
@@ -264,22 +269,7 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
       }
       return count;
     },
-    async reclaimStale(minIdleMs) {
-      let cursor = '0-0';
-      let claimed = 0;
-      while (reading) {
-        const [next, entries] = (await redis.xautoclaim(inbox, keys.group, deps.workerId, minIdleMs, cursor, 'COUNT', 256)) as [
-          string,
-          [string, string[] | null][],
-        ];
-        // A claimed entry still in one of our mailboxes is queued twice; the actor sees the second as a duplicate.
-        if (reading) await dispatchAll(entries);
-        claimed += entries.length;
-        cursor = next;
-        if (cursor === '0-0') break;
-      }
-      return claimed;
-    },
+    reclaimStale: (minIdleMs) => claim(minIdleMs, () => reading),
     activations: () => activations,
   };
   return self;

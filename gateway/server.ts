@@ -101,6 +101,7 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
   });
   const work = workTracker();
   const drainTimeoutMs = deps.drainTimeoutMs ?? 10_000;
+  const askTimeoutMs = deps.askTimeoutMs ?? 5_000;
   const rateLimit = deps.rateLimit ?? defaultRateLimit;
 
   const io = new Server(server, {
@@ -124,8 +125,8 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
   const namespaces: Record<SocketNamespace, NamespaceSpec> = {
     '/driver': {
       roles: ['driver'],
-      events: driverEvents({ actors: deps.actors, askTimeoutMs: deps.askTimeoutMs ?? 5_000, onPingAccepted: deps.onPingAccepted ?? (() => {}), log }),
-      onConnect: (ctx) => replayCurrentWork({ actors: deps.actors, askTimeoutMs: deps.askTimeoutMs ?? 5_000, log }, ctx),
+      events: driverEvents({ actors: deps.actors, askTimeoutMs, onPingAccepted: deps.onPingAccepted ?? (() => {}), log }),
+      onConnect: (ctx) => replayCurrentWork({ actors: deps.actors, askTimeoutMs, log }, ctx),
     },
     '/customer': { roles: ['customer'], events: customerEvents({ orders, maxSubscriptions: deps.maxOrderSubscriptions ?? 50 }) },
     '/restaurant': { roles: ['restaurant'], events: restaurantEvents({ orders }), onConnect: (ctx) => replayOpenOrders(pool, ctx) },

@@ -178,6 +178,27 @@ export async function startGatewaySystem(options: { workers?: number; gateways?:
       return { orderId, customerId, token: customerToken };
     },
 
+    /** A driver ONLINE about 20 m from every seeded restaurant (37.77, -122.42), its socket on gateway `gateway`. */
+    async onlineDriverNextToRestaurant(gateway = 0): Promise<{ driverId: string; token: string; socket: Socket }> {
+      const driverId = randomId('DRV');
+      const driverToken = await token({ sub: driverId, role: 'driver', driverId });
+      const socket = await connect(this.gatewayUrl(gateway), '/driver', driverToken);
+      if (!('ok' in (await ask(socket, 'driver:status', { status: 'ONLINE' })))) throw new Error(`driver ${driverId} could not go ONLINE`);
+      if (!('ok' in (await ask(socket, 'driver:location', { lat: 37.7701, lng: -122.4201, at: new Date().toISOString() })))) {
+        throw new Error(`driver ${driverId}: first ping refused`);
+      }
+      return { driverId, token: driverToken, socket };
+    },
+
+    /** The restaurant accepts the order over REST (which starts the driver search). */
+    async acceptOrder(restaurant: { restaurantId: string; token: string }, orderId: string): Promise<void> {
+      const res = await call('POST', `/v1/restaurants/${restaurant.restaurantId}/orders/${orderId}`, {
+        token: restaurant.token,
+        body: { action: 'ACCEPT', estimatedReadyTime: new Date(Date.now() + 20 * 60_000).toISOString() },
+      });
+      if (res.status !== 200) throw new Error(`accept order: ${res.status} ${JSON.stringify(res.body)}`);
+    },
+
     async view(orderId: string): Promise<OrderView> {
       const res = await call('GET', `/v1/orders/${orderId}`, { token: adminToken });
       if (res.status !== 200) throw new Error(`GET order: ${res.status} ${JSON.stringify(res.body)}`);

@@ -1,14 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ask, client, closeAll, connect, connected, nextEvent, randomId, startGatewaySystem, type GatewaySystem } from './harness.ts';
-
-interface Offer {
-  offerId: string;
-  orderId: string;
-  restaurant: { restaurantId: string; location: { lat: number; lng: number } };
-  dropoff: { location: { lat: number; lng: number } };
-  expiresAt: string;
-}
-type Assignment = Omit<Offer, 'expiresAt'>;
+import type { OfferDetails, OfferPush } from '../../../machines/dispatch/protocol.ts';
+import { ask, client, closeAll, connected, nextEvent, startGatewaySystem, type GatewaySystem } from './harness.ts';
 
 /**
  * A driver app's socket reconnects all the time (phones change networks): on connect the gateway shows it again what
@@ -25,26 +17,12 @@ describe('a driver app reconnecting', () => {
     await sys?.stop();
   });
 
-  /** A driver online next to the harness's restaurant (37.77, -122.42: about 20 m away), connected to gateway 0. */
-  async function driverNextToRestaurant() {
-    const driverId = randomId('DRV');
-    const token = await sys.token({ sub: driverId, role: 'driver', driverId });
-    const socket = await connect(sys.gatewayUrl(0), '/driver', token);
-    expect(await ask(socket, 'driver:status', { status: 'ONLINE' })).toMatchObject({ ok: true });
-    expect(await ask(socket, 'driver:location', { lat: 37.7701, lng: -122.4201, at: new Date().toISOString() })).toMatchObject({ ok: true });
-    return { driverId, token, socket };
-  }
-
   /** An order the restaurant accepts (which starts the driver search); resolves with the `offer` the driver got. */
-  async function offeredOrder(driver: Awaited<ReturnType<typeof driverNextToRestaurant>>) {
+  async function offeredOrder(driver: Awaited<ReturnType<GatewaySystem['onlineDriverNextToRestaurant']>>) {
     const restaurant = await sys.seedRestaurant();
     const order = await sys.placeConfirmedOrder(restaurant);
-    const offer = nextEvent<Offer>(driver.socket, 'offer', (o) => o.orderId === order.orderId, 15_000);
-    const accepted = await sys.call('POST', `/v1/restaurants/${restaurant.restaurantId}/orders/${order.orderId}`, {
-      token: restaurant.token,
-      body: { action: 'ACCEPT', estimatedReadyTime: new Date(Date.now() + 20 * 60_000).toISOString() },
-    });
-    expect(accepted.status).toBe(200);
+    const offer = nextEvent<OfferPush>(driver.socket, 'offer', (o) => o.orderId === order.orderId, 15_000);
+    await sys.acceptOrder(restaurant, order.orderId);
     return { order, offer: await offer };
   }
 
@@ -58,9 +36,9 @@ describe('a driver app reconnecting', () => {
   }
 
   it('given a driver on a trip, when its socket drops and a new one connects with the same token, then the new socket gets `assignment` for that order again', async () => {
-    const driver = await driverNextToRestaurant();
+    const driver = await sys.onlineDriverNextToRestaurant();
     const { order, offer } = await offeredOrder(driver);
-    const assigned = nextEvent<Assignment>(driver.socket, 'assignment', (a) => a.orderId === order.orderId, 15_000);
+    const assigned = nextEvent<OfferDetails>(driver.socket, 'assignment', (a) => a.orderId === order.orderId, 15_000);
     expect(await ask(driver.socket, 'offer:accept', { offerId: offer.offerId })).toMatchObject({ ok: true, offerId: offer.offerId });
     const original = await assigned;
 
@@ -75,7 +53,7 @@ describe('a driver app reconnecting', () => {
   });
 
   it('given a driver holding a pending offer, when its socket drops and a new one connects within the offer window, then the new socket gets the same `offer` and can answer it', async () => {
-    const driver = await driverNextToRestaurant();
+    const driver = await sys.onlineDriverNextToRestaurant();
     const { order, offer } = await offeredOrder(driver);
 
     const { socket, replayed } = await reconnect(driver, 'offer', order.orderId);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { allShards } from '../../../actors/address.ts';
+import { readerConnectionName } from '../../../actors/inbox-reader.ts';
 import { leaseOwners } from '../../../actors/lease.ts';
 import { testCluster, waitFor, type TestCluster } from '../../support/cluster.ts';
 import type { CounterState } from '../../support/counter-actor.ts';
@@ -23,7 +24,7 @@ describe("a worker's inbox read connection", () => {
     const readers = async () =>
       ((await c.redis.call('CLIENT', 'LIST')) as string)
         .split('\n')
-        .filter((line) => line.includes(` name=${worker.workerId}-inbox `) && line.includes('cmd=xreadgroup'))
+        .filter((line) => line.includes(` name=${readerConnectionName(worker.workerId)} `) && line.includes('cmd=xreadgroup'))
         .map((line) => /\bid=(\d+)/.exec(line)?.[1])
         .filter((id): id is string => id !== undefined);
     const blocked = await waitFor(async () => {
