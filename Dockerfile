@@ -12,6 +12,6 @@ COPY scripts ./scripts
 COPY tsconfig.json ./
 ENV NODE_ENV=production
 EXPOSE 3000
-# The V8 flags of src/processes/node-flags.ts.
-ENTRYPOINT ["node", "--single-threaded-gc", "--max-semi-space-size=2", "--import", "tsx", "src/main.ts"]
+# The edge processes' V8 flags (src/processes/node-flags.ts); docker-compose gives workers theirs.
+ENTRYPOINT ["node", "--single-threaded-gc", "--max-semi-space-size=16", "--import", "tsx", "src/main.ts"]
 CMD ["all"]

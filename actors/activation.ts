@@ -96,16 +96,20 @@ export function createActivation(deps: ActivationDeps): Activation {
   const recent: (RecentEntry | undefined)[] = new Array<RecentEntry | undefined>(RECENT_KEPT);
   let recentNext = 0;
 
-  /** Records what the batch's messages came to (ops view, metrics, dead letters). */
-  const settled = async (outcomes: AppliedBatch['outcomes'], at: number) => {
+  /**
+   * Records what the batch's messages came to (ops view, metrics, dead letters). Returns a promise only when a
+   * handler did (parking a dead letter): the common batch settles without one.
+   */
+  const settled = (outcomes: AppliedBatch['outcomes'], at: number): Promise<void> | undefined => {
     lastActiveAt = at;
+    let parkings: Promise<void>[] | undefined;
     for (const o of outcomes) {
       recent[recentNext] = recentEntry(o.message, o.outcome, at);
       recentNext = (recentNext + 1) % RECENT_KEPT;
-      const reason = o.reason === undefined ? undefined : { reason: o.reason };
-      const handled = deps.onHandled({ kind: deps.behavior.kind, entry: o.message as MailboxEntry, outcome: o.outcome, committedAt: at, ...reason });
-      if (handled) await handled;
+      const parking = deps.onHandled({ kind: deps.behavior.kind, entry: o.message as MailboxEntry, outcome: o.outcome, committedAt: at, reason: o.reason });
+      if (parking) (parkings ??= []).push(parking);
     }
+    return parkings && Promise.all(parkings).then(() => undefined);
   };
 
   const drain = async () => {
@@ -133,7 +137,8 @@ export function createActivation(deps: ActivationDeps): Activation {
             return;
           }
           record = { ...record, appliedThrough: result.record.appliedThrough, recentIds: result.record.recentIds };
-          await settled(result.outcomes, deps.clock.now());
+          const parking = settled(result.outcomes, deps.clock.now());
+          if (parking) await parking;
           inProgress = 0;
           continue;
         }
@@ -160,7 +165,8 @@ export function createActivation(deps: ActivationDeps): Activation {
         conflicts = 0;
         const settle = deps.behavior.settle;
         record = settle ? { ...result.record, state: settle(result.record.state) } : result.record;
-        await settled(result.outcomes, deps.clock.now());
+        const parking = settled(result.outcomes, deps.clock.now());
+        if (parking) await parking;
         if (result.applied && result.record.outbox.length > 0) await deps.runEffects(result.record.outbox);
         inProgress = 0;
       }

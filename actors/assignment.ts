@@ -43,3 +43,22 @@ export function shardsOf(assignment: ReadonlyMap<ShardId, string>, workerId: str
   for (const [shard, w] of assignment) if (w === workerId) mine.add(shard);
   return mine;
 }
+
+/**
+ * Whether `owners` (the lease holder per shard, null = unowned) is a balanced ownership among exactly `workerIds`:
+ * every shard owned, only by them, each holding floor(S/n) or ceil(S/n) shards — what the workers settle into.
+ */
+export function ownershipBalanced(owners: readonly (string | null)[], workerIds: readonly string[]): boolean {
+  if (workerIds.length === 0) return false;
+  const counts = new Map<string, number>();
+  for (const owner of owners) {
+    if (owner === null || !workerIds.includes(owner)) return false;
+    counts.set(owner, (counts.get(owner) ?? 0) + 1);
+  }
+  const lo = Math.floor(owners.length / workerIds.length);
+  const hi = Math.ceil(owners.length / workerIds.length);
+  return workerIds.every((w) => {
+    const n = counts.get(w) ?? 0;
+    return n >= lo && n <= hi;
+  });
+}

@@ -6,6 +6,7 @@ import { shardOf, type ActorAddress } from './address.ts';
 import { ENVELOPE_FIELD, decodeReply, encodeEnvelope, type ActorInspection, type Envelope, type Reply, type ReplyTo } from './envelope.ts';
 import type { RuntimeKeys } from './keys.ts';
 import { messageIdGenerator } from './message-id.ts';
+import { defineScript } from './script.ts';
 
 export type AskError = { code: 'TIMEOUT'; detail: string } | { code: 'DEAD_LETTER'; detail: string };
 
@@ -128,8 +129,22 @@ export function createActorClient(options: ActorClientOptions): ActorClient {
   };
 }
 
-/** Appends a reply to an asker's reply stream (done by the worker that handled the ask). */
+const replyScript = defineScript(`
+-- KEYS[1] the asker's reply stream
+-- ARGV[1] envelope field   ARGV[2] reply JSON   ARGV[3] stream TTL ms   ARGV[4] entries kept (approximately)
+-- Appends the reply and keeps the stream alive for another TTL: a stream nobody reads any more expires.
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`);
+
+/** Replies kept per reply stream (the asker reads them within its ask timeout). */
+const REPLY_STREAM_MAX_LEN = 10_000;
+
+/**
+ * Appends a reply to an asker's reply stream (done by the worker that handled the ask). One script call, so that
+ * the replies of a turn of the event loop go out in one auto-pipelined write (a MULTI is a write of its own).
+ */
 export async function sendReply(redis: Redis, keys: RuntimeKeys, replyTo: ReplyTo, reply: Reply): Promise<void> {
-  const key = keys.replies(replyTo.client);
-  await redis.multi().xadd(key, 'MAXLEN', '~', 10_000, '*', ENVELOPE_FIELD, JSON.stringify(reply)).pexpire(key, REPLY_STREAM_TTL_MS).exec();
+  await replyScript.run(redis, [keys.replies(replyTo.client)], [ENVELOPE_FIELD, JSON.stringify(reply), REPLY_STREAM_TTL_MS, REPLY_STREAM_MAX_LEN]);
 }

@@ -1,28 +1,42 @@
 import type { Redis } from 'ioredis';
-import type { ActorStore, ActorRecord, Commit, CommitOutcome } from './store.ts';
+import type { ShardId } from './address.ts';
+import type { ActorStore, ActorRecord, Commit, CommitOutcome, LeaseToken } from './store.ts';
 import type { RuntimeKeys } from './keys.ts';
 import { defineScript } from './script.ts';
 
 const commitScript = defineScript(`
--- KEYS[1] shard lease   KEYS[2] shard inbox stream   KEYS[3..] actor records, one per commit
--- ARGV[1] lease token (workerId|epoch) every write is fenced by   ARGV[2] consumer group
--- then per commit, in KEYS order: record JSON, record TTL ms (0 = none), n, then n inbox entry ids to XACK
--- Returns 1 when every record is written and its entries acknowledged; 0, having written nothing, when the lease
--- is not (or no longer) this token.
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+-- KEYS  per shard of the call, in order: its lease, its inbox stream, then one actor record key per commit
+-- ARGV[1] consumer group   ARGV[2] number of shards
+--       then per shard: lease token (workerId|epoch) its writes are fenced by, number of commits m;
+--       then per commit: record JSON, record TTL ms (0 = none), n, then n inbox entry ids to XACK
+-- Returns one status per shard, in order: 1 when its records are written and its entries acknowledged; 0, having
+-- written nothing for that shard, when its lease is not (or no longer) that token.
+local statuses = {}
+local k = 1
 local a = 3
-for k = 3, #KEYS do
-  local ttl = tonumber(ARGV[a + 1])
-  if ttl > 0 then
-    redis.call('SET', KEYS[k], ARGV[a], 'PX', ttl)
-  else
-    redis.call('SET', KEYS[k], ARGV[a])
+for s = 1, tonumber(ARGV[2]) do
+  local lease, inbox = KEYS[k], KEYS[k + 1]
+  local held = redis.call('GET', lease) == ARGV[a]
+  local m = tonumber(ARGV[a + 1])
+  k = k + 2
+  a = a + 2
+  for _ = 1, m do
+    local n = tonumber(ARGV[a + 2])
+    if held then
+      local ttl = tonumber(ARGV[a + 1])
+      if ttl > 0 then
+        redis.call('SET', KEYS[k], ARGV[a], 'PX', ttl)
+      else
+        redis.call('SET', KEYS[k], ARGV[a])
+      end
+      if n > 0 then redis.call('XACK', inbox, ARGV[1], unpack(ARGV, a + 3, a + 2 + n)) end
+    end
+    k = k + 1
+    a = a + 3 + n
   end
-  local n = tonumber(ARGV[a + 2])
-  if n > 0 then redis.call('XACK', KEYS[2], ARGV[2], unpack(ARGV, a + 3, a + 2 + n)) end
-  a = a + 3 + n
+  statuses[s] = held and 1 or 0
 end
-return 1
+return statuses
 `);
 
 const ackScript = defineScript(`
@@ -43,40 +57,84 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
+/** Commits of one shard under one fence: one lease check covers them all. */
+interface Run {
+  readonly shard: ShardId;
+  readonly fence: LeaseToken;
+  readonly pending: Pending[];
+}
+
+export interface RedisActorStoreOptions {
+  /**
+   * Whether one script call may carry commits of several shards. Only where every shard's keys live on one Redis
+   * node; on Redis Cluster each shard's keys are a hash slot of their own, so commits are grouped per shard.
+   * @default 'across-shards'
+   */
+  readonly commitGroups?: 'across-shards' | 'per-shard';
+}
+
+/**
+ * The commit grouping that fits how a worker reads its inboxes: a combined read already needs every shard's keys on
+ * one node; reading per shard is for Redis Cluster, where a script's keys must share one shard's slot.
+ */
+export function commitGroupsFor(inboxReads: 'combined' | 'per-shard' = 'combined'): NonNullable<RedisActorStoreOptions['commitGroups']> {
+  return inboxReads === 'per-shard' ? 'per-shard' : 'across-shards';
+}
+
 /**
  * The actor store on Redis: one JSON string per actor, written with its acks in one fenced script.
- * Commits of one shard issued in the same turn of the event loop go out as one script call (group commit), which
- * is where most of the runtime's throughput comes from; each caller still gets its own outcome.
+ * Commits issued in the same turn of the event loop go out as one script call (group commit), which is where most
+ * of the runtime's throughput comes from; each caller still gets its own outcome, and each shard's commits are
+ * fenced by that shard's lease on their own.
  */
-export function redisActorStore(redis: Redis, keys: RuntimeKeys): ActorStore {
-  const groups = new Map<string, Pending[]>();
+export function redisActorStore(redis: Redis, keys: RuntimeKeys, options: RedisActorStoreOptions = {}): ActorStore {
+  const perShard = options.commitGroups === 'per-shard';
+  /** Commits waiting for the next flush, by shard and fence. */
+  const waiting = new Map<string, Run>();
   let flushScheduled = false;
 
-  const send = async (group: readonly Pending[]) => {
-    const first = group[0];
-    if (!first) return;
-    const { shard, fence } = first.commit;
-    const recordKeys: string[] = [];
-    const args: (string | number)[] = [fence, keys.group];
-    for (const { commit } of group) {
-      recordKeys.push(keys.actor(shard, commit.address));
-      args.push(JSON.stringify(commit.record), commit.ttlMs ?? 0, commit.ackIds.length, ...commit.ackIds);
+  /** One script call for `runs`, together at most MAX_GROUP commits. */
+  const send = async (runs: readonly Run[]) => {
+    const scriptKeys: string[] = [];
+    const args: (string | number)[] = [keys.group, runs.length];
+    for (const { shard, fence, pending } of runs) {
+      scriptKeys.push(keys.lease(shard), keys.inbox(shard));
+      args.push(fence, pending.length);
+      for (const { commit } of pending) {
+        scriptKeys.push(keys.actor(shard, commit.address));
+        args.push(JSON.stringify(commit.record), commit.ttlMs ?? 0, commit.ackIds.length, ...commit.ackIds);
+      }
     }
     try {
-      const written = await commitScript.run(redis, [keys.lease(shard), keys.inbox(shard), ...recordKeys], args);
-      for (const p of group) p.resolve(written === 1 ? 'committed' : 'fenced');
+      const statuses = (await commitScript.run(redis, scriptKeys, args)) as number[];
+      runs.forEach((run, i) => {
+        const outcome: CommitOutcome = statuses[i] === 1 ? 'committed' : 'fenced';
+        for (const p of run.pending) p.resolve(outcome);
+      });
     } catch (e) {
-      for (const p of group) p.reject(e);
+      for (const run of runs) for (const p of run.pending) p.reject(e);
     }
   };
 
   const flush = () => {
     flushScheduled = false;
-    const all = [...groups.values()];
-    groups.clear();
-    for (const pending of all) {
-      for (let i = 0; i < pending.length; i += MAX_GROUP) void send(pending.slice(i, i + MAX_GROUP));
+    const runs = [...waiting.values()];
+    waiting.clear();
+    let call: Run[] = [];
+    let size = 0;
+    for (const { shard, fence, pending } of runs) {
+      for (let i = 0; i < pending.length; i += MAX_GROUP) {
+        const part: Run = { shard, fence, pending: pending.slice(i, i + MAX_GROUP) };
+        if (call.length > 0 && (perShard || size + part.pending.length > MAX_GROUP)) {
+          void send(call);
+          call = [];
+          size = 0;
+        }
+        call.push(part);
+        size += part.pending.length;
+      }
     }
+    if (call.length > 0) void send(call);
   };
 
   return {
@@ -91,11 +149,11 @@ export function redisActorStore(redis: Redis, keys: RuntimeKeys): ActorStore {
     },
     commit(commit) {
       return new Promise<CommitOutcome>((resolve, reject) => {
-        // One actor never has two commits in flight (its mailbox waits), so a group never holds the same key twice.
-        const groupKey = `${commit.shard}|${commit.fence}`;
-        const group = groups.get(groupKey);
-        if (group) group.push({ commit, resolve, reject });
-        else groups.set(groupKey, [{ commit, resolve, reject }]);
+        // One actor never has two commits in flight (its mailbox waits), so a call never holds the same key twice.
+        const runKey = `${commit.shard}|${commit.fence}`;
+        const run = waiting.get(runKey);
+        if (run) run.pending.push({ commit, resolve, reject });
+        else waiting.set(runKey, { shard: commit.shard, fence: commit.fence, pending: [{ commit, resolve, reject }] });
         if (!flushScheduled) {
           flushScheduled = true;
           setImmediate(flush);

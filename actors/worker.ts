@@ -15,7 +15,7 @@ import { runtimeKeys } from './keys.ts';
 import { redisLeases, type Lease } from './lease.ts';
 import { createRuntimeMetrics } from './metrics.ts';
 import { redisWorkerRegistry, type WorkerInfo } from './registry.ts';
-import { redisActorStore } from './redis-store.ts';
+import { commitGroupsFor, redisActorStore } from './redis-store.ts';
 import { createInboxReader, type InboxReader, type InboxReaderOptions } from './inbox-reader.ts';
 import { createShardRunner, type ShardRunner, type ShardRunnerOptions } from './shard-runner.ts';
 import type { ActorStore } from './store.ts';
@@ -93,7 +93,7 @@ export async function startActorWorker(deps: ActorWorkerDeps): Promise<ActorWork
   registry.setDefaultLabels({ worker: workerId });
   const metrics = createRuntimeMetrics(registry);
   const behaviors = behaviorRegistry(deps.behaviors);
-  const store = deps.store ? deps.store(redis) : redisActorStore(redis, keys);
+  const store = deps.store ? deps.store(redis) : redisActorStore(redis, keys, { commitGroups: commitGroupsFor(config.inboxReads) });
   const leases = redisLeases(redis, keys, workerId, config.leaseTtlMs);
   const workers = redisWorkerRegistry(redis, keys, clock, config.leaseTtlMs);
   const client = createActorClient({ redis, keys, shardCount: config.shardCount, clock, clientId: workerId });
@@ -122,17 +122,16 @@ export async function startActorWorker(deps: ActorWorkerDeps): Promise<ActorWork
   let lastMaintenance = 0;
 
   const stats = { applied: 0, duplicates: 0, deadLetters: 0, fencedCommits: 0 };
-  // Label children resolved once per (kind, outcome): the hot path then skips prom-client's label hashing.
-  const handledCounters = new Map<string, ReturnType<typeof metrics.handled.labels>>();
-  const handlingHistograms = new Map<string, ReturnType<typeof metrics.handlingSeconds.labels>>();
+  // Label children resolved once per kind: the hot path then skips prom-client's label lookup by name.
+  const kindMetrics = new Map<string, { handled: Record<HandledMessage['outcome'], ReturnType<typeof metrics.handled.labels>>; seconds: ReturnType<typeof metrics.handlingSeconds.labels> }>();
   const onHandled = (h: HandledMessage) => {
-    const counterKey = `${h.kind}|${h.outcome}`;
-    let counter = handledCounters.get(counterKey);
-    if (!counter) handledCounters.set(counterKey, (counter = metrics.handled.labels(h.kind, h.outcome)));
-    counter.inc();
-    let histogram = handlingHistograms.get(h.kind);
-    if (!histogram) handlingHistograms.set(h.kind, (histogram = metrics.handlingSeconds.labels(h.kind)));
-    histogram.observe((h.committedAt - h.entry.readAt) / 1000);
+    let m = kindMetrics.get(h.kind);
+    if (!m) {
+      const handled = { applied: metrics.handled.labels(h.kind, 'applied'), duplicate: metrics.handled.labels(h.kind, 'duplicate'), 'dead-letter': metrics.handled.labels(h.kind, 'dead-letter') };
+      kindMetrics.set(h.kind, (m = { handled, seconds: metrics.handlingSeconds.labels(h.kind) }));
+    }
+    m.handled[h.outcome].inc();
+    m.seconds.observe((h.committedAt - h.entry.readAt) / 1000);
     if (h.outcome === 'applied') stats.applied++;
     else if (h.outcome === 'duplicate') stats.duplicates++;
     deps.onHandled?.(h);

@@ -1,4 +1,3 @@
-import { decodeJwt } from 'jose';
 import type { Socket } from 'socket.io';
 import type { Principal, Role } from '../src/auth/principal.ts';
 import type { Verifier } from '../src/auth/verifier.ts';
@@ -31,10 +30,9 @@ export function requireSocketRole(verifier: Verifier, roles: readonly Role[]) {
     verifier.verify(token).then(
       (result) => {
         if (!result.ok) return next(refusal(result.error));
-        if (!roles.includes(result.value.role)) return next(refusal(appError('FORBIDDEN', `role ${result.value.role} may not use this namespace`)));
-        // Verified already (`exp` is a required claim); only read here.
-        const exp = decodeJwt(token).exp ?? 0;
-        Object.assign(socket.data as SocketAuth, { principal: result.value, expiresAt: exp * 1000 } satisfies SocketAuth);
+        const { principal, expiresAt } = result.value;
+        if (!roles.includes(principal.role)) return next(refusal(appError('FORBIDDEN', `role ${principal.role} may not use this namespace`)));
+        Object.assign(socket.data as SocketAuth, { principal, expiresAt } satisfies SocketAuth);
         next();
       },
       () => next(refusal(appError('UNAVAILABLE', 'token could not be checked'))),

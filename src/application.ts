@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { hosted, type HostedBehavior } from '../actors/behavior.ts';
 import { runtimeKeys } from '../actors/keys.ts';
-import { redisActorStore } from '../actors/redis-store.ts';
+import { commitGroupsFor, redisActorStore } from '../actors/redis-store.ts';
 import { storeByKind } from '../actors/routed-store.ts';
 import type { ActorStore } from '../actors/store.ts';
 import type { Config } from './config/config.ts';
@@ -45,7 +45,7 @@ export function createApplication(config: Config, databaseUrl: string, log: Logg
   return {
     behaviors,
     store: (redis) =>
-      storeByKind({ order: orderActorStore({ pool, events, redis, keys, readModel: orderReadModel(redis, pool, keys) }) }, redisActorStore(redis, keys)),
+      storeByKind({ order: orderActorStore({ pool, events, redis, keys, readModel: orderReadModel(redis, pool, keys) }) }, redisActorStore(redis, keys, { commitGroups: commitGroupsFor(config.inboxReads) })),
     async stop() {
       await relay?.stop();
       await sink?.close();

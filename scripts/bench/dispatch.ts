@@ -5,10 +5,9 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import { allShards, shardOf } from '../../actors/address.ts';
+import { shardOf } from '../../actors/address.ts';
 import { createActorClient } from '../../actors/client.ts';
 import { runtimeKeys } from '../../actors/keys.ts';
-import { leaseOwners } from '../../actors/lease.ts';
 import type { GeoPoint } from '../../machines/dispatch/geo.ts';
 import type { DriverReply, FindDriver } from '../../machines/dispatch/protocol.ts';
 import type { DispatchSettings } from '../../src/dispatch/config.ts';
@@ -17,6 +16,7 @@ import { forkWorker, type ForkedWorker } from '../../src/processes/fork.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { listenDriverPushes } from '../../test/support/dispatch-cluster.ts';
 import { percentile, printTable, progress, round } from './stats.ts';
+import { waitForBalancedOwnership } from './ownership.ts';
 
 /**
  * `npm run bench -- dispatch`: orders dispatched per second, and the latency from "restaurant accepted" (the
@@ -61,7 +61,7 @@ export async function runDispatchBench(): Promise<void> {
   try {
     progress('starting 2 worker processes…');
     workers.push(...(await Promise.all([forkWorker(entry, env), forkWorker(entry, env)])));
-    while ((await leaseOwners(redis, keys, allShards(shards))).some((o) => o === null)) await sleep(100);
+    await waitForBalancedOwnership(redis, keys, shards, workers.map((w) => w.workerId));
 
     const ask = async (driverId: string, body: unknown): Promise<DriverReply> => {
       const answer = await client.ask(driverAddress(driverId), body);

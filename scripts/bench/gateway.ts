@@ -7,17 +7,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { actorAddress, allShards } from '../../actors/address.ts';
+import { actorAddress } from '../../actors/address.ts';
 import { createActorClient } from '../../actors/client.ts';
 import { runtimeKeys } from '../../actors/keys.ts';
-import { leaseOwners } from '../../actors/lease.ts';
 import { loadOrCreateSigningKey } from '../../src/auth/keys.ts';
 import { migrateUp } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { forkWorker, type ForkedWorker } from '../../src/processes/fork.ts';
+import { EDGE_NODE_FLAGS } from '../../src/processes/node-flags.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import type { FleetReport, FleetRequest, ServerReport, ServerRequest } from './gateway-ipc.ts';
 import { percentile, printTable, progress, round } from './stats.ts';
+import { waitForBalancedOwnership } from './ownership.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const SERVER = fileURLToPath(new URL('./gateway-server.ts', import.meta.url));
@@ -84,7 +85,7 @@ export async function runGatewayBench(): Promise<void> {
   try {
     progress(`starting ${workerCount} worker processes…`);
     for (let i = 0; i < workerCount; i++) workers.push(await forkWorker(MAIN, env, { args: ['worker'] }));
-    while ((await leaseOwners(redis, keys, allShards(shards))).some((o) => o === null)) await sleep(100);
+    await waitForBalancedOwnership(redis, keys, shards, workers.map((w) => w.workerId));
 
     // The path needs the driver actor kind: without it every ping is a dead letter, and there is nothing to measure.
     const probe = await actors.ask(actorAddress('driver', 'BDRV-probe'), { type: 'SetStatus', status: 'OFFLINE' }, { timeoutMs: 5_000 });
@@ -265,7 +266,8 @@ function merge(records: readonly Record<string, number>[]): Record<string, numbe
 }
 
 function startServer(kind: 'gateway' | 'bare', env: NodeJS.ProcessEnv, children: ChildProcess[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(SERVER, [kind], { execArgv: ['--import', 'tsx', '--expose-gc'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // The gateway's V8 flags, as `npm run gateway` runs it (the bare server too, so that both sides run alike).
+  const child = fork(SERVER, [kind], { execArgv: ['--import', 'tsx', ...EDGE_NODE_FLAGS, '--expose-gc'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code} before it was ready`)));
@@ -334,4 +336,3 @@ async function scratchDatabase(adminUrl: string): Promise<{ url: string; drop():
 }
 
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

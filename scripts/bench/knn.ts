@@ -4,10 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { allShards } from '../../actors/address.ts';
 import { createActorClient, type ActorClient } from '../../actors/client.ts';
 import { runtimeKeys } from '../../actors/keys.ts';
-import { leaseOwners } from '../../actors/lease.ts';
 import { decideCell, initialCellState, nearest, type CellState } from '../../machines/cell/cell.ts';
 import { cellOf, distanceKm, type GeoPoint } from '../../machines/dispatch/geo.ts';
 import type { Candidates, DriverEntered, FindCandidates } from '../../machines/dispatch/protocol.ts';
@@ -18,6 +16,7 @@ import { cellAddress } from '../../src/dispatch/effects.ts';
 import { forkWorker, type ForkedWorker } from '../../src/processes/fork.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { percentile, printTable, progress, round } from './stats.ts';
+import { waitForBalancedOwnership } from './ownership.ts';
 
 /**
  * `npm run bench -- knn`: k-nearest (k = 10) queries/s over 100k drivers spread over a 25 × 22 km city, three ways,
@@ -156,7 +155,7 @@ export async function runKnnBench(): Promise<void> {
     const env = { ...process.env, REDIS_URL: redisUrl, NAMESPACE: namespace, SHARDS: String(shards), LOG_LEVEL: 'warn', DISPATCH_SETTINGS: JSON.stringify(overrides) };
     progress('starting 2 worker processes…');
     workers.push(...(await Promise.all([forkWorker(entry, env), forkWorker(entry, env)])));
-    while ((await leaseOwners(redis, keys, allShards(shards))).some((o) => o === null)) await sleep(100);
+    await waitForBalancedOwnership(redis, keys, shards, workers.map((w) => w.workerId));
     client = createActorClient({ redis, keys, shardCount: shards, clock: systemClock, askTimeoutMs: 30_000 });
     const actors = client;
 
@@ -263,4 +262,3 @@ async function geoNearest(redis: Redis, key: string, p: GeoPoint, k: number, sta
 
 
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -6,14 +6,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { allShards } from '../../actors/address.ts';
 import { runtimeKeys } from '../../actors/keys.ts';
-import { leaseOwners } from '../../actors/lease.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { migrateUp } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { forkWorker, type ForkedWorker } from '../../src/processes/fork.ts';
 import { startHttpProcess, type HttpProcess } from '../../src/processes/http-server.ts';
+import { waitForBalancedOwnership } from './ownership.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
@@ -59,7 +58,7 @@ export async function startLocalSystem(opts: { workers: number; shards?: number;
   const http = await startHttpProcess({ config: config.value, redisUrl, databaseUrl, serve: { api: true, gateway: false }, log });
   const redis = new Redis(redisUrl);
   const keys = runtimeKeys(namespace);
-  while ((await leaseOwners(redis, keys, allShards(shards))).some((o) => o === null)) await new Promise((r) => setTimeout(r, 100));
+  await waitForBalancedOwnership(redis, keys, shards, workers.map((w) => w.workerId));
 
   return {
     baseUrl: `http://127.0.0.1:${http.port}`,

@@ -2,19 +2,20 @@ import { deleteNamespace } from '../../actors/delete-namespace.ts';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { actorAddress, allShards, type ActorAddress } from '../../actors/address.ts';
+import { actorAddress, type ActorAddress } from '../../actors/address.ts';
 import { createActorClient, type ActorClient } from '../../actors/client.ts';
 import { runtimeKeys } from '../../actors/keys.ts';
-import { leaseOwners } from '../../actors/lease.ts';
 import { forkWorker, type ForkedWorker } from '../../src/processes/fork.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import type { BenchWorkerReport, BenchWorkerRequest } from './runtime-worker.ts';
 import { percentile, printTable, progress, round } from './stats.ts';
+import { waitForBalancedOwnership } from './ownership.ts';
 
 /**
  * `npm run bench -- runtime`: end-to-end messages/s and latency (send → actor applied → committed and acked)
  * through 2 worker processes, side by side with the ceiling: a raw ioredis XADD → XREADGROUP → XACK loop in one
- * process on the same Redis. Environment: REDIS_URL (default the local one), BENCH_MESSAGES (default 200 000),
+ * process on the same Redis. The latency phase runs that raw loop at the same offered load first: its p99 is the
+ * floor this machine sets. Environment: REDIS_URL (default the local one), BENCH_MESSAGES (default 200 000),
  * BENCH_ACTORS (1 000), BENCH_ROUNDS (3), BENCH_RATE (10 000 msg/s for the latency phase), BENCH_SECONDS (10).
  */
 export async function runRuntimeBench(): Promise<void> {
@@ -35,7 +36,7 @@ export async function runRuntimeBench(): Promise<void> {
   progress('starting 2 worker processes…');
   const workers = await Promise.all([forkWorker(entry, env), forkWorker(entry, env)]);
   try {
-    while ((await leaseOwners(redis, keys, allShards(shards))).some((o) => o === null)) await sleep(100);
+    await waitForBalancedOwnership(redis, keys, shards, workers.map((w) => w.workerId));
     const actors = Array.from({ length: actorCount }, (_, i) => actorAddress('tally', `B-${i}`));
 
     // Throughput: rounds alternate the ceiling and the runtime, so both see the same machine (this VM's noisy
@@ -55,18 +56,16 @@ export async function runRuntimeBench(): Promise<void> {
     const ceiling = best(ceilingRuns);
     const runtime = best(runtimeRuns);
 
-    // Latency at a fixed offered load, measured from a clean slate.
+    // Latency at a fixed offered load, measured from a clean slate; the raw loop at the same load first, as the
+    // floor this machine sets (its scheduling and Redis round trips, with no runtime in the way).
+    progress(`latency at ${rate} msg/s: raw loop…`);
+    const rawAtRate = await rawLoop(redisUrl, rate * seconds, rate);
+    progress(`latency at ${rate} msg/s: raw loop p99 ${round(percentile(rawAtRate.latenciesMs, 99))} ms\n`);
     await Promise.all(workers.map(collect));
     const loadLatencies: number[] = [];
     const loadStart = performance.now();
-    let loadSent = 0;
     const target = rate * seconds;
-    while (loadSent < target) {
-      const due = Math.min(target, Math.floor(((performance.now() - loadStart) / 1000) * rate));
-      for (; loadSent < due; loadSent++) void client.tell(actors[loadSent % actorCount]!, { type: 'inc' });
-      await sleep(2);
-      progress(`latency at ${rate} msg/s: sent ${loadSent}/${target}`);
-    }
+    await paced(rate, target, (i) => void client.tell(actors[i % actorCount]!, { type: 'inc' }), `latency at ${rate} msg/s`);
     let loadApplied = 0;
     let loopDelayP99Ms = 0;
     while (loadApplied < target) {
@@ -90,6 +89,7 @@ export async function runRuntimeBench(): Promise<void> {
     printTable([
       row(`raw XADD→XREADGROUP→XACK (ceiling, 1 process), best of ${rounds}`, ceiling.msgsPerSec, ceiling.latenciesMs),
       row(`actor runtime, 2 workers, saturated, best of ${rounds}`, runtime.msgsPerSec, runtime.latenciesMs),
+      row(`raw XADD→XREADGROUP→XACK, offered ${rate}/s for ${seconds} s (latency floor)`, rawAtRate.msgsPerSec, rawAtRate.latenciesMs),
       row(`actor runtime, 2 workers, offered ${rate}/s for ${seconds} s`, target / loadSeconds, loadLatencies),
     ]);
     console.log(`rounds (msg/s): ceiling ${ceilingRuns.map((r) => Math.round(r.msgsPerSec)).join(', ')}; runtime ${runtimeRuns.map((r) => Math.round(r.msgsPerSec)).join(', ')}`);
@@ -105,6 +105,7 @@ export async function runRuntimeBench(): Promise<void> {
         p99Ms: round(percentile(loadLatencies, 99)),
         offeredMsgsPerSec: rate,
         workerLoopDelayP99Ms: round(loopDelayP99Ms),
+        rawP99MsAtOfferedLoad: round(percentile(rawAtRate.latenciesMs, 99)),
         saturatedP99Ms: round(percentile(runtime.latenciesMs, 99)),
         ceilingMsgsPerSec: Math.round(ceiling.msgsPerSec),
         ratio: round(runtime.msgsPerSec / ceiling.msgsPerSec, 3),
@@ -164,18 +165,23 @@ function collect(worker: ForkedWorker): Promise<BenchWorkerReport> {
   });
 }
 
-/** The ceiling: one process producing with XADD and consuming with XREADGROUP + XACK on one stream. */
-async function rawLoop(redisUrl: string, total: number): Promise<{ msgsPerSec: number; latenciesMs: number[] }> {
+/**
+ * The ceiling: one process producing with XADD and consuming with XREADGROUP + XACK on one stream — as fast as
+ * Redis takes them, or at `rate` msg/s (for the latency floor at an offered load).
+ */
+async function rawLoop(redisUrl: string, total: number, rate?: number): Promise<{ msgsPerSec: number; latenciesMs: number[] }> {
   const key = `bench-raw-${randomUUID().slice(0, 8)}:{s0}:inbox`;
   const producer = new Redis(redisUrl, { enableAutoPipelining: true });
   const consumer = new Redis(redisUrl);
   await consumer.xgroup('CREATE', key, 'g', '0', 'MKSTREAM');
   const latenciesMs: number[] = [];
   const started = performance.now();
+  const send = () => producer.xadd(key, '*', 't', String(Date.now()));
   const producing = (async () => {
+    if (rate !== undefined) return paced(rate, total, () => void send());
     for (let sent = 0; sent < total; sent += 1_000) {
       const n = Math.min(1_000, total - sent);
-      await Promise.all(Array.from({ length: n }, () => producer.xadd(key, '*', 't', String(Date.now()))));
+      await Promise.all(Array.from({ length: n }, send));
     }
   })();
   let received = 0;
@@ -196,5 +202,16 @@ async function rawLoop(redisUrl: string, total: number): Promise<{ msgsPerSec: n
   return { msgsPerSec, latenciesMs };
 }
 
+/** Calls `send(i)` for i = 0…total−1 spread evenly at `rate` per second (a burst every 2 ms), showing progress under `label`. */
+async function paced(rate: number, total: number, send: (i: number) => void, label?: string): Promise<void> {
+  const start = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+    for (; sent < due; sent++) send(sent);
+    await sleep(2);
+    if (label) progress(`${label}: sent ${sent}/${total}`);
+  }
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

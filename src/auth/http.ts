@@ -44,7 +44,7 @@ export function authenticate(verifier: Verifier): RequestHandler {
       else sendError(res, verified.error);
       return;
     }
-    res.locals['principal'] = verified.value;
+    res.locals['principal'] = verified.value.principal;
     next();
   };
 }

@@ -1,21 +1,28 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
-import type { JSONWebKeySet, JWSAlgorithm, JWTVerifyGetKey } from 'jose';
+import type { JSONWebKeySet, JWSAlgorithm, JWTPayload, JWTVerifyGetKey } from 'jose';
 import { appError } from '../errors/app-error.ts';
 import type { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Clock } from '../shared/clock.ts';
-import { err } from '../shared/result.ts';
+import { err, ok } from '../shared/result.ts';
 import type { Result } from '../shared/result.ts';
 import { principalFromClaims } from './principal.ts';
 import type { Principal } from './principal.ts';
 
+/** A token that passed: who it names, and until when it may be used. */
+export interface VerifiedToken {
+  readonly principal: Principal;
+  /** The token's `exp`, ms since the Unix epoch (a required claim, so always there). */
+  readonly expiresAt: number;
+}
+
 export interface Verifier {
   /**
-   * The principal of a bearer token. Err UNAUTHENTICATED (bad signature, wrong algorithm, issuer or audience,
+   * The principal of a bearer token, and its expiry. Err UNAUTHENTICATED (bad signature, wrong algorithm, issuer or audience,
    * expired, malformed, claims missing) with a short detail that never echoes library internals; err
    * UNAVAILABLE when a remote issuer's keys cannot be fetched (the token may be fine; retry later).
    */
-  verify(token: string): Promise<Result<Principal, AppError>>;
+  verify(token: string): Promise<Result<VerifiedToken, AppError>>;
 }
 
 export interface VerifierOptions {
@@ -75,7 +82,7 @@ export function createVerifier(opts: VerifierOptions): Verifier {
   return {
     async verify(token) {
       if (token === '' || token.length > maxTokenLength) return unauthenticated('Token is malformed');
-      let payload: unknown;
+      let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, keys, {
           algorithms,
@@ -96,7 +103,8 @@ export function createVerifier(opts: VerifierOptions): Verifier {
         return unauthenticated('Token is malformed');
       }
       const principal = principalFromClaims(payload);
-      return principal.ok ? principal : unauthenticated(principal.error);
+      if (!principal.ok) return unauthenticated(principal.error);
+      return ok({ principal: principal.value, expiresAt: (payload.exp ?? 0) * 1000 });
     },
   };
 }

@@ -62,6 +62,14 @@ export interface Config {
   dispatchMaxAttempts: number;
   /** `npm start` also runs a small simulated city (drivers, customers, restaurants) against itself. Default off. */
   demoCity: boolean;
+  /** Gateway: how long a socket event waits for the actor's answer before its ack is TIMEOUT, ms. Default 5 000. */
+  gatewayAskTimeoutMs: number;
+  /** Gateway: sustained events per second one socket may send (token bucket). Default 20. */
+  gatewayEventsPerSecond: number;
+  /** Gateway: events one socket may send at once before the sustained rate applies. Default 40. */
+  gatewayEventBurst: number;
+  /** Gateway: largest inbound socket message, bytes; a bigger one closes that connection. Default 16 384. */
+  gatewayMaxPayloadBytes: number;
 }
 
 export const embeddedIssuer = 'food-delivery-embedded';
@@ -145,6 +153,10 @@ const envSchema = z.object({
   DISPATCH_RETRY_MS: integer(100).default(30_000),
   DISPATCH_MAX_ATTEMPTS: integer(1, 100).default(3),
   DEMO_CITY: boolean.default(false),
+  GATEWAY_ASK_TIMEOUT_MS: integer(100, 600_000).default(5_000),
+  GATEWAY_EVENTS_PER_SEC: integer(1, 100_000).default(20),
+  GATEWAY_EVENT_BURST: integer(1, 100_000).default(40),
+  GATEWAY_MAX_PAYLOAD_BYTES: integer(1_024, 10_485_760).default(16_384),
 });
 
 type Env = z.output<typeof envSchema>;
@@ -160,6 +172,9 @@ function crossChecks(env: Env): Array<{ name: string; message: string }> {
   }
   if (env.AUTH_JWKS_URL === undefined && env.AUTH_ALGORITHMS !== undefined && !env.AUTH_ALGORITHMS.includes('ES256')) {
     problems.push({ name: 'AUTH_ALGORITHMS', message: 'must include ES256 when the system is its own issuer (no AUTH_JWKS_URL)' });
+  }
+  if (env.GATEWAY_EVENT_BURST < env.GATEWAY_EVENTS_PER_SEC) {
+    problems.push({ name: 'GATEWAY_EVENT_BURST', message: `must be at least GATEWAY_EVENTS_PER_SEC (${env.GATEWAY_EVENTS_PER_SEC}): a socket must be able to send a second's worth at once` });
   }
   if (env.HEARTBEAT_MS * 3 > env.LEASE_TTL_MS) {
     problems.push({ name: 'HEARTBEAT_MS', message: `must be at most a third of LEASE_TTL_MS (${env.LEASE_TTL_MS}) so a lease is renewed well before it expires` });
@@ -227,5 +242,9 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
     dispatchRetryMs: e.DISPATCH_RETRY_MS,
     dispatchMaxAttempts: e.DISPATCH_MAX_ATTEMPTS,
     demoCity: e.DEMO_CITY,
+    gatewayAskTimeoutMs: e.GATEWAY_ASK_TIMEOUT_MS,
+    gatewayEventsPerSecond: e.GATEWAY_EVENTS_PER_SEC,
+    gatewayEventBurst: e.GATEWAY_EVENT_BURST,
+    gatewayMaxPayloadBytes: e.GATEWAY_MAX_PAYLOAD_BYTES,
   });
 }

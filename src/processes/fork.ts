@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { NODE_FLAGS } from './node-flags.ts';
+import { WORKER_NODE_FLAGS } from './node-flags.ts';
 import type { WorkerReport } from './worker.ts';
 
 export interface ForkedWorker {
@@ -19,7 +19,7 @@ export async function forkWorker(
   options: { args?: string[]; stdio?: 'inherit' | 'pipe'; readyTimeoutMs?: number } = {},
 ): Promise<ForkedWorker> {
   const child = fork(entry, options.args ?? [], {
-    execArgv: ['--import', 'tsx', ...NODE_FLAGS],
+    execArgv: ['--import', 'tsx', ...WORKER_NODE_FLAGS],
     env,
     stdio: options.stdio === 'pipe' ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
   });

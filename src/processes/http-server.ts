@@ -87,6 +87,9 @@ export async function startHttpProcess(opts: {
           shardCount: config.shardCount,
           log,
           metrics: registry,
+          askTimeoutMs: config.gatewayAskTimeoutMs,
+          rateLimit: { eventsPerSecond: config.gatewayEventsPerSecond, burst: config.gatewayEventBurst },
+          maxPayloadBytes: config.gatewayMaxPayloadBytes,
           // Applied pings also feed the analytics stream (Kafka `tracking.update`), batched, off the ack's path.
           onPingAccepted: (driverId, ping) =>
             tracking.record({

@@ -8,6 +8,7 @@ import { actorAddress, allShards, type ActorAddress } from '../../actors/address
 import { createActorClient, type ActorClient } from '../../actors/client.ts';
 import { runtimeKeys, type RuntimeKeys } from '../../actors/keys.ts';
 import { leaseOwners } from '../../actors/lease.ts';
+import { ownershipBalanced } from '../../actors/assignment.ts';
 import { redisActorStore } from '../../actors/redis-store.ts';
 import { shardOf } from '../../actors/address.ts';
 import type { ActorRecord } from '../../actors/store.ts';
@@ -107,23 +108,9 @@ export function testCluster(options: ClusterOptions = {}) {
     spawnWorker,
     address: (id: string): ActorAddress => actorAddress('counter', id),
     record: (address: ActorAddress): Promise<ActorRecord | null> => store.load(shardOf(address, shards), address),
-    /** Shards per lease holder; `null` counts unowned shards. */
-    async ownership(): Promise<Map<string | null, number>> {
-      const counts = new Map<string | null, number>();
-      for (const owner of await leaseOwners(redis, keys, allShards(shards))) counts.set(owner, (counts.get(owner) ?? 0) + 1);
-      return counts;
-    },
     /** True when every shard is owned, only by `workerIds`, each holding floor(S/n) or ceil(S/n). */
     async balancedAmong(workerIds: readonly string[]): Promise<boolean> {
-      const counts = await this.ownership();
-      const lo = Math.floor(shards / workerIds.length);
-      const hi = Math.ceil(shards / workerIds.length);
-      if (counts.has(null)) return false;
-      if ([...counts.keys()].some((w) => w === null || !workerIds.includes(w))) return false;
-      return workerIds.every((w) => {
-        const n = counts.get(w) ?? 0;
-        return n >= lo && n <= hi;
-      });
+      return ownershipBalanced(await leaseOwners(redis, keys, allShards(shards)), workerIds);
     },
     /** Lease holder per shard (null = unowned). */
     owners: () => leaseOwners(redis, keys, allShards(shards)),

@@ -45,7 +45,7 @@ export const codeOf = (ack: unknown): string | undefined => (ack as Partial<Erro
  * (`src/main.ts worker`), the REST API (setup) and `gateways` Socket.IO gateways, each an HTTP process of its own on
  * its own port, sharing Redis — the same wiring as `src/main.ts api|gateway`.
  */
-export async function startGatewaySystem(options: { workers?: number; gateways?: number } = {}) {
+export async function startGatewaySystem(options: { workers?: number; gateways?: number; env?: Record<string, string> } = {}) {
   const namespace = `t-${randomUUID().slice(0, 8)}`;
   const keys: RuntimeKeys = runtimeKeys(namespace);
   mkdirSync(LOG_DIR, { recursive: true });
@@ -53,7 +53,7 @@ export async function startGatewaySystem(options: { workers?: number; gateways?:
   // One signing key for the API, the gateways and the tokens the tests mint.
   const issuer = createIssuer({ key: await loadOrCreateSigningKey(dataDir), issuer: 'food-delivery-embedded', audience: 'food-delivery', clock: systemClock });
   const env = testSystemEnv({ namespace, databaseUrl: db.url, dataDir });
-  const loaded = loadConfig({ ...env, PORT: '0', AUTH_DEV_TOKENS: '1' });
+  const loaded = loadConfig({ ...env, PORT: '0', AUTH_DEV_TOKENS: '1', ...options.env });
   if (!loaded.ok) throw new Error(loaded.error);
   const config: Config = loaded.value;
 

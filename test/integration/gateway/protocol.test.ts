@@ -8,6 +8,9 @@ import { loadOrCreateSigningKey } from '../../../src/auth/keys.ts';
 import { systemClock } from '../../../src/shared/clock.ts';
 import { ask, client, closeAll, codeOf, connect, connected, record, sleep, startGatewaySystem, type GatewaySystem } from './harness.ts';
 
+/** The reasons a socket was disconnected for, as they happen. */
+const watchDisconnects = (socket: Socket) => record<string>(socket, 'disconnect');
+
 describe('gateway protocol: handshake, validation, rate limit, payload size', () => {
   let sys: GatewaySystem;
   let url: string;
@@ -91,7 +94,6 @@ describe('gateway protocol: handshake, validation, rate limit, payload size', ()
   });
 
   /** Connected, and never told to go away while the test ran. */
-  const watchDisconnects = (socket: Socket) => record<string>(socket, 'disconnect');
 
   it('given malformed payloads, unknown events and events without an ack, when sent, then error acks (or nothing), no change, and the socket stays connected', async () => {
     const restaurant = await sys.seedRestaurant();
@@ -158,5 +160,32 @@ describe('gateway protocol: handshake, validation, rate limit, payload size', ()
     await expect.poll(() => disconnects.length, { timeout: 5_000 }).toBe(1);
     await connected(console);
     expect((await sys.view(order.orderId)).status).toBe('CONFIRMED');
+  });
+});
+
+describe('gateway settings from the environment', () => {
+  let sys: GatewaySystem;
+  beforeAll(async () => {
+    sys = await startGatewaySystem({ workers: 1, gateways: 1, env: { GATEWAY_EVENTS_PER_SEC: '1', GATEWAY_EVENT_BURST: '3', GATEWAY_MAX_PAYLOAD_BYTES: '2048' } });
+  });
+  afterEach(() => closeAll());
+  afterAll(async () => {
+    await sys?.stop();
+  });
+
+  it('given GATEWAY_EVENTS_PER_SEC=1 and GATEWAY_EVENT_BURST=3, when a socket sends 10 events at once, then the first 3 are served and the rest are RATE_LIMITED', async () => {
+    const customer = sys.customer();
+    const socket = await connect(sys.gatewayUrl(0), '/customer', await customer.token);
+    const codes = (await Promise.all(Array.from({ length: 10 }, () => ask(socket, 'order:subscribe', { orderId: 'ORD-none' })))).map(codeOf);
+    expect(codes.slice(0, 3)).toEqual(['NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND']);
+    expect(codes.slice(3).every((c) => c === 'RATE_LIMITED')).toBe(true);
+  });
+
+  it('given GATEWAY_MAX_PAYLOAD_BYTES=2048, when a 4 KB message is sent, then that connection is dropped', async () => {
+    const customer = sys.customer();
+    const socket = await connect(sys.gatewayUrl(0), '/customer', await customer.token);
+    const disconnects = watchDisconnects(socket);
+    socket.emit('order:subscribe', { orderId: 'x'.repeat(4_096) }, () => undefined);
+    await expect.poll(() => disconnects.length, { timeout: 5_000 }).toBe(1);
   });
 });

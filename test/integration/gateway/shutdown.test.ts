@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderView } from '../../../machines/order/view.ts';
-import { ask, client, closeAll, codeOf, connect, connected, nextEvent, record, roundRobinBalancer, sleep, startGatewaySystem, type GatewaySystem } from './harness.ts';
+import { actorAddress, shardOf } from '../../../actors/address.ts';
+import { SHARDS, ask, client, closeAll, codeOf, connect, connected, nextEvent, record, roundRobinBalancer, startGatewaySystem, type GatewaySystem } from './harness.ts';
 
 const latest = (views: readonly OrderView[]) => views.reduce<OrderView | undefined>((a, b) => (a && a.version >= b.version ? a : b), undefined);
 
@@ -39,12 +40,18 @@ describe('gateway graceful shutdown behind a load balancer', () => {
     await expect.poll(() => newsOnA.some((v) => v.orderId === order.orderId)).toBe(true);
 
     // The workers pause, so the accept waits for the order actor inside gateway A while A is told to stop.
+    const address = actorAddress('order', order.orderId);
+    const inbox = sys.keys.inbox(shardOf(address, SHARDS));
+    const lastBefore = (await sys.redis.xrevrange(inbox, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
     sys.signalWorkers('SIGSTOP');
     const accepting = ask(consoleOnA, 'order:accept', { orderId: order.orderId, estimatedReadyTime: new Date(Date.now() + 3600_000).toISOString() });
-    await sleep(300);
+    // In flight: A has put the accept in the order's inbox (where it waits, unread, for the paused workers).
+    await expect
+      .poll(async () => (await sys.redis.xrange(inbox, `(${lastBefore}`, '+')).some(([, fields]) => fields.some((f) => f.includes(`"to":"${address}"`))))
+      .toBe(true);
     const stopping = sys.stopGateway(0);
-    await sleep(100);
-    expect(codeOf(await ask(customer, 'order:subscribe', { orderId: order.orderId }))).toBe('UNAVAILABLE');
+    // A drains: it answers what it accepted (the accept, once the workers resume) and refuses anything new meanwhile.
+    await expect.poll(async () => codeOf(await ask(customer, 'order:subscribe', { orderId: order.orderId }))).toBe('UNAVAILABLE');
     // B's replay carries the accepted view. The confirmation's own push may still land late (it raced the console's
     // connect to A), so a stale CONFIRMED duplicate is tolerated; the app keeps the highest version.
     const replayOnB = nextEvent<OrderView>(consoleOnA, 'order:new', (v) => v.orderId === order.orderId && v.status === 'ACCEPTED');

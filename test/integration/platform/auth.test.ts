@@ -227,13 +227,16 @@ describe('auth over HTTP (embedded issuer)', () => {
 });
 
 describe('a remote JWKS', () => {
-  it('given a verifier pointed at the JWKS URL, when a minted token is verified, then it yields the principal', async () => {
+  it('given a verifier pointed at the JWKS URL, when a minted token is verified, then it yields the principal and the token expiry', async () => {
     const { url, clock, auth } = await startEmbedded();
     const verifier = createVerifier({ jwks: new URL(`${url}/.well-known/jwks.json`), issuer: issuerName, audience, clock });
     const restaurantId = `REST-${randomUUID()}`;
     const token = await tokenFor(url, { role: 'restaurant', restaurantId, sub: 'owner-7' });
 
-    expect(await verifier.verify(token)).toEqual({ ok: true, value: { sub: 'owner-7', role: 'restaurant', restaurantId } });
+    expect(await verifier.verify(token)).toEqual({
+      ok: true,
+      value: { principal: { sub: 'owner-7', role: 'restaurant', restaurantId }, expiresAt: (decodeJwt(token).exp ?? 0) * 1000 },
+    });
     expect(auth.issuer).toBeDefined();
   });
 
@@ -307,6 +310,9 @@ describe('loadOrCreateSigningKey', () => {
 
     const reloaded = createIssuer({ key: await loadOrCreateSigningKey(dataDir), issuer: issuerName, audience, clock });
     const verifier = createVerifier({ jwks: reloaded.jwks(), issuer: issuerName, audience, clock });
-    expect(await verifier.verify(token)).toEqual({ ok: true, value: { sub: 'CUST-1', role: 'customer', customerId: 'CUST-1' } });
+    expect(await verifier.verify(token)).toEqual({
+      ok: true,
+      value: { principal: { sub: 'CUST-1', role: 'customer', customerId: 'CUST-1' }, expiresAt: (decodeJwt(token).exp ?? 0) * 1000 },
+    });
   });
 });

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { allShards, shardOf } from '../../../actors/address.ts';
+import { shardOf } from '../../../actors/address.ts';
 import { ENVELOPE_FIELD, encodeEnvelope } from '../../../actors/envelope.ts';
-import { leaseOwners } from '../../../actors/lease.ts';
 import { testCluster, waitFor, type TestCluster } from '../../support/cluster.ts';
 import type { CounterState } from '../../support/counter-actor.ts';
 
@@ -16,7 +15,7 @@ describe('entries left pending under another consumer', () => {
     cluster = testCluster({ shards: 4, reclaimAfterMs: 1_000 });
     const c = cluster;
     const worker = await c.spawnWorker();
-    await waitFor(async () => (await leaseOwners(c.redis, c.keys, allShards(c.shards))).every((o) => o !== null), 10_000, 'every shard to be owned');
+    await waitFor(() => c.balancedAmong([worker.workerId]), 10_000, 'the worker to own every shard');
     const actor = c.address(`R-${Math.random().toString(36).slice(2, 10)}`);
     const inbox = c.keys.inbox(shardOf(actor, c.shards));
 

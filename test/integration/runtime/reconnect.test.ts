@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { allShards } from '../../../actors/address.ts';
 import { readerConnectionName } from '../../../actors/inbox-reader.ts';
-import { leaseOwners } from '../../../actors/lease.ts';
 import { testCluster, waitFor, type TestCluster } from '../../support/cluster.ts';
 import type { CounterState } from '../../support/counter-actor.ts';
 
@@ -16,7 +14,7 @@ describe("a worker's inbox read connection", () => {
     cluster = testCluster({ shards: 8 });
     const c = cluster;
     const worker = await c.spawnWorker();
-    await waitFor(async () => (await leaseOwners(c.redis, c.keys, allShards(c.shards))).every((o) => o !== null), 10_000, 'every shard to be owned');
+    await waitFor(() => c.balancedAmong([worker.workerId]), 10_000, 'the worker to own every shard');
     const actors = Array.from({ length: 20 }, (_, i) => c.address(`K-${i}-${Math.random().toString(36).slice(2, 8)}`));
     for (const seq of [1, 2, 3]) await Promise.all(actors.map((a) => c.client.tell(a, { type: 'add', seq })));
 

@@ -56,6 +56,38 @@ describe('shard leases', () => {
   });
 });
 
+describe.each([
+  { commitGroups: 'across-shards', shards: [20, 21] },
+  { commitGroups: 'per-shard', shards: [22, 23] },
+] as const)('group commit, commits grouped $commitGroups', ({ commitGroups, shards }) => {
+  it('given commits of two shards in one turn, one under a stale lease token, when they are flushed, then only the current shard is written and acknowledged', async () => {
+    const store = redisActorStore(redis, keys, { commitGroups });
+    const [current, stale] = shards as unknown as [ShardId, ShardId];
+    const leases = redisLeases(redis, keys, `w-${randomUUID().slice(0, 6)}`, 5_000);
+    const held = await leases.acquire(current);
+    await leases.acquire(stale);
+    const pendingEntry = async (s: ShardId) => {
+      await redis.xgroup('CREATE', keys.inbox(s), keys.group, '0', 'MKSTREAM').catch(() => undefined);
+      const id = await redis.xadd(keys.inbox(s), '*', 'm', '{}');
+      await redis.xreadgroup('GROUP', keys.group, 'w', 'COUNT', 10, 'STREAMS', keys.inbox(s), '>');
+      return id!;
+    };
+    const [a, b] = [actorAddress('counter', `G-${randomUUID().slice(0, 6)}`), actorAddress('counter', `H-${randomUUID().slice(0, 6)}`)];
+    const [entryA, entryB] = [await pendingEntry(current), await pendingEntry(stale)];
+
+    const outcomes = await Promise.all([
+      store.commit({ shard: current, address: a, fence: held!.token, record: initialRecord({ v: 1 }), ackIds: [entryA] }),
+      store.commit({ shard: stale, address: b, fence: 'someone-else|1', record: initialRecord({ v: 1 }), ackIds: [entryB] }),
+    ]);
+
+    expect(outcomes).toEqual(['committed', 'fenced']);
+    expect((await store.load(current, a))?.state).toEqual({ v: 1 });
+    expect(await store.load(stale, b)).toBeNull();
+    expect((await redis.xpending(keys.inbox(current), keys.group))[0]).toBe(0);
+    expect((await redis.xpending(keys.inbox(stale), keys.group))[0]).toBe(1);
+  });
+});
+
 describe('inbox trimming', () => {
   it('given delivered-but-unacknowledged entries, when the inbox is trimmed, then only entries below the oldest pending one go', async () => {
     const s = 9 as ShardId;

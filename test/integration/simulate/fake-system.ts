@@ -6,21 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Namespace, type Socket } from 'socket.io';
+import { ORDER_STATUSES } from '../../../machines/order/types.ts';
 
-const ORDER_RANK = [
-  'PLACED',
-  'CONFIRMED',
-  'ACCEPTED',
-  'PREPARING',
-  'READY_FOR_PICKUP',
-  'ASSIGNED',
-  'EN_ROUTE_TO_RESTAURANT',
-  'AT_RESTAURANT',
-  'PICKED_UP',
-  'EN_ROUTE_TO_CUSTOMER',
-  'AT_CUSTOMER',
-  'DELIVERED',
-] as const;
+/** How far along a status is (the fake only uses statuses of the happy path, plus CANCELLED and REJECTED, handled apart). */
+const rank = (status: string) => (ORDER_STATUSES as readonly string[]).indexOf(status);
 const DRIVER_STEPS = ['ASSIGNED', 'EN_ROUTE_TO_RESTAURANT', 'AT_RESTAURANT', 'PICKED_UP', 'EN_ROUTE_TO_CUSTOMER', 'AT_CUSTOMER', 'DELIVERED'];
 
 interface Identity {
@@ -130,7 +119,6 @@ export async function startFakeSystem(options: FakeOptions = {}): Promise<FakeSy
   const enter = (o: FakeOrder, status: string) => {
     o.timeline.push({ status, at: now() });
     o.version += 1;
-    const rank = (s: string) => ORDER_RANK.indexOf(s as (typeof ORDER_RANK)[number]);
     if (status === 'CANCELLED' || status === 'REJECTED' || rank(status) > rank(o.status)) o.status = status;
     nsp.customer.to(`order:${o.orderId}`).emit('order:update', view(o));
   };
@@ -414,7 +402,7 @@ export async function startFakeSystem(options: FakeOptions = {}): Promise<FakeSy
     if (parts[0] === 'v1' && parts[1] === 'orders' && parts[3] === 'cancel' && req.method === 'POST') {
       const o = orders.get(parts[2] as string);
       if (!o || me.customerId !== o.customerId) return fail(404, 'NOT_FOUND', 'no such order');
-      if (closed(o) || ORDER_RANK.indexOf(o.status as (typeof ORDER_RANK)[number]) >= ORDER_RANK.indexOf('PICKED_UP')) {
+      if (closed(o) || rank(o.status) >= rank('PICKED_UP')) {
         return fail(409, 'CANCELLATION_DENIED', 'too late to cancel');
       }
       if (o.offer) {

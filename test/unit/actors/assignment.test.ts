@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { actorAddress, parseAddress, shardOf, stableHash } from '../../../actors/address.ts';
-import { assignShards, shardsOf } from '../../../actors/assignment.ts';
+import { assignShards, ownershipBalanced, shardsOf } from '../../../actors/assignment.ts';
+import type { ShardId } from '../../../actors/address.ts';
 
 const counts = (a: Map<number, string>) => {
   const c = new Map<string, number>();
@@ -49,5 +50,22 @@ describe('addresses', () => {
   it('given malformed text, then it is not an address', () => {
     expect(parseAddress('order:ORD-1')).toMatchObject({ kind: 'order', id: 'ORD-1' });
     for (const bad of ['', 'order', ':x', 'Order:1', 'order:', 'order:has space', 'order:a/b']) expect(parseAddress(bad)).toBeNull();
+  });
+});
+
+describe('ownershipBalanced', () => {
+  it('given the assignment the workers compute, then it reads as balanced among exactly those workers', () => {
+    const workers = ['w-0', 'w-1', 'w-2'];
+    const a = assignShards(16, workers);
+    const owners = Array.from({ length: 16 }, (_, s) => a.get(s as ShardId) ?? null);
+    expect(ownershipBalanced(owners, workers)).toBe(true);
+    expect(ownershipBalanced(owners, ['w-0', 'w-1'])).toBe(false);
+    expect(ownershipBalanced(owners, [...workers, 'w-3'])).toBe(false);
+  });
+
+  it('given an unowned shard or one worker holding more than its share, then it is not balanced', () => {
+    expect(ownershipBalanced(['a', 'b', null, 'b'], ['a', 'b'])).toBe(false);
+    expect(ownershipBalanced(['a', 'b', 'b', 'b'], ['a', 'b'])).toBe(false);
+    expect(ownershipBalanced(['a', 'b', 'a', 'b'], ['a', 'b'])).toBe(true);
   });
 });

@@ -42,6 +42,10 @@ describe('loadConfig', () => {
       dispatchRetryMs: 30_000,
       dispatchMaxAttempts: 3,
       demoCity: false,
+      gatewayAskTimeoutMs: 5_000,
+      gatewayEventsPerSecond: 20,
+      gatewayEventBurst: 40,
+      gatewayMaxPayloadBytes: 16_384,
     });
   });
 
@@ -60,6 +64,10 @@ describe('loadConfig', () => {
       PASSIVATE_AFTER_MS: '60000',
       INBOX_READS: 'per-shard',
       RECLAIM_AFTER_MS: '45000',
+      GATEWAY_ASK_TIMEOUT_MS: '8000',
+      GATEWAY_EVENTS_PER_SEC: '5',
+      GATEWAY_EVENT_BURST: '10',
+      GATEWAY_MAX_PAYLOAD_BYTES: '4096',
       AUTH_DEV_TOKENS: 'true',
       AUTH_AUDIENCE: 'api',
       LOG_LEVEL: 'debug',
@@ -78,6 +86,10 @@ describe('loadConfig', () => {
       passivateAfterMs: 60_000,
       inboxReads: 'per-shard',
       reclaimAfterMs: 45_000,
+      gatewayAskTimeoutMs: 8_000,
+      gatewayEventsPerSecond: 5,
+      gatewayEventBurst: 10,
+      gatewayMaxPayloadBytes: 4_096,
       authDevTokens: true,
       authAudience: 'api',
       logLevel: 'debug',
@@ -121,6 +133,11 @@ describe('loadConfig', () => {
     const lines = message.split('\n');
     expect(lines[0]).toBe('Invalid configuration:');
     expect(lines.filter((l) => l.startsWith('  - ')).map((l) => l.split(' ')[3])).toEqual(['PORT', 'WORKERS', 'LOG_LEVEL']);
+  });
+
+  it('given a gateway burst below its sustained rate, or a payload limit under 1 KiB, when loaded, then the variable is refused', () => {
+    expect(invalid({ GATEWAY_EVENTS_PER_SEC: '50', GATEWAY_EVENT_BURST: '10' })).toContain('GATEWAY_EVENT_BURST must be at least GATEWAY_EVENTS_PER_SEC (50)');
+    expect(invalid({ GATEWAY_MAX_PAYLOAD_BYTES: '100' })).toContain('GATEWAY_MAX_PAYLOAD_BYTES must be an integer from 1024 to 10485760');
   });
 
   it('given a heartbeat longer than a third of the lease, when loaded, then HEARTBEAT_MS is refused', () => {
