@@ -7,6 +7,13 @@ const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
 /** The view a client ends with: the highest version it received. */
 const latest = (views: readonly OrderView[]) => views.reduce<OrderView | undefined>((a, b) => (a && a.version >= b.version ? a : b), undefined);
 
+/** What a client shows of a view: everything but the stream version. */
+const seen = (view: OrderView | undefined) => {
+  if (!view) return undefined;
+  const { version: _version, ...shown } = view;
+  return shown;
+};
+
 describe('gateways: orders over sockets, two gateways sharing Redis', () => {
   let sys: GatewaySystem;
   const A = 0;
@@ -130,9 +137,10 @@ describe('gateways: orders over sockets, two gateways sharing Redis', () => {
       // The status changes while the client is connecting and subscribing.
       const [ack] = await Promise.all([ask(console, event, payload), Promise.resolve(socket.connect())]);
       expect(ack).toMatchObject({ ok: true });
+      // Events clients do not see (a failed driver search, say) raise the version without a push, so the client's
+      // view is compared with the latest one apart from its version.
       const expected = await sys.view(order.orderId);
-      await expect.poll(() => latest(views)?.version, { timeout: 5_000 }).toBe(expected.version);
-      expect(latest(views)?.status).toBe(expected.status);
+      await expect.poll(() => seen(latest(views)), { timeout: 5_000 }).toEqual(seen(expected));
       socket.close();
       gateway = gateway === A ? B : A;
     }
