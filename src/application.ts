@@ -40,7 +40,7 @@ export function createApplication(config: Config, databaseUrl: string, log: Logg
       orderBehavior({ paymentTimeoutMs: config.paymentTimeoutMs, dispatchRetryMs: config.dispatchRetryMs, dispatchMaxAttempts: config.dispatchMaxAttempts }),
     ),
     hosted(simulatedPaymentBehavior({ delayMs: config.paymentSimDelayMs, declineRate: config.paymentSimDeclineRate })),
-    ...dispatchBehaviors(),
+    ...dispatchBehaviors(config.dispatch),
   ];
   return {
     behaviors,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_DISPATCH_SETTINGS, type DispatchSettings } from '../dispatch/config.ts';
 import { logLevels } from '../observability/logger.ts';
 import type { LogLevel } from '../observability/logger.ts';
 import { err, ok } from '../shared/result.ts';
@@ -60,6 +61,13 @@ export interface Config {
   dispatchRetryMs: number;
   /** Driver searches per order before it is escalated to ops. Default 3. */
   dispatchMaxAttempts: number;
+  /**
+   * The dispatch knobs an operator tunes (the rest keep DEFAULT_DISPATCH_SETTINGS): search radius in H3 rings
+   * (`DISPATCH_MAX_RINGS`, 4), candidates per cell (`DISPATCH_CANDIDATES_PER_CELL`, 10), the driver's time to
+   * accept (`DISPATCH_OFFER_TIMEOUT_MS`, 15 000), offers per search (`DISPATCH_MAX_OFFERS`, 5) and how long a driver
+   * without a ping stays matchable (`DRIVER_SILENCE_MS`, 30 000).
+   */
+  dispatch: Pick<DispatchSettings, 'maxRings' | 'k' | 'offerTimeoutMs' | 'maxOffers' | 'silenceMs'>;
   /** `npm start` also runs a small simulated city (drivers, customers, restaurants) against itself. Default off. */
   demoCity: boolean;
   /** Gateway: how long a socket event waits for the actor's answer before its ack is TIMEOUT, ms. Default 5 000. */
@@ -152,6 +160,11 @@ const envSchema = z.object({
   PAYMENT_TIMEOUT_MS: integer(1000).default(30_000),
   DISPATCH_RETRY_MS: integer(100).default(30_000),
   DISPATCH_MAX_ATTEMPTS: integer(1, 100).default(3),
+  DISPATCH_MAX_RINGS: integer(0, 10).default(DEFAULT_DISPATCH_SETTINGS.maxRings),
+  DISPATCH_CANDIDATES_PER_CELL: integer(1, 100).default(DEFAULT_DISPATCH_SETTINGS.k),
+  DISPATCH_OFFER_TIMEOUT_MS: integer(1_000, 600_000).default(DEFAULT_DISPATCH_SETTINGS.offerTimeoutMs),
+  DISPATCH_MAX_OFFERS: integer(1, 100).default(DEFAULT_DISPATCH_SETTINGS.maxOffers),
+  DRIVER_SILENCE_MS: integer(1_000, 3_600_000).default(DEFAULT_DISPATCH_SETTINGS.silenceMs),
   DEMO_CITY: boolean.default(false),
   GATEWAY_ASK_TIMEOUT_MS: integer(100, 600_000).default(5_000),
   GATEWAY_EVENTS_PER_SEC: integer(1, 100_000).default(20),
@@ -175,6 +188,12 @@ function crossChecks(env: Env): Array<{ name: string; message: string }> {
   }
   if (env.GATEWAY_EVENT_BURST < env.GATEWAY_EVENTS_PER_SEC) {
     problems.push({ name: 'GATEWAY_EVENT_BURST', message: `must be at least GATEWAY_EVENTS_PER_SEC (${env.GATEWAY_EVENTS_PER_SEC}): a socket must be able to send a second's worth at once` });
+  }
+  if (env.DRIVER_SILENCE_MS <= DEFAULT_DISPATCH_SETTINGS.cellRefreshMs) {
+    problems.push({
+      name: 'DRIVER_SILENCE_MS',
+      message: `must be above ${DEFAULT_DISPATCH_SETTINGS.cellRefreshMs} (how often a listed driver's cell is refreshed), or listed drivers would fall silent`,
+    });
   }
   if (env.HEARTBEAT_MS * 3 > env.LEASE_TTL_MS) {
     problems.push({ name: 'HEARTBEAT_MS', message: `must be at most a third of LEASE_TTL_MS (${env.LEASE_TTL_MS}) so a lease is renewed well before it expires` });
@@ -241,6 +260,13 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
     paymentTimeoutMs: e.PAYMENT_TIMEOUT_MS,
     dispatchRetryMs: e.DISPATCH_RETRY_MS,
     dispatchMaxAttempts: e.DISPATCH_MAX_ATTEMPTS,
+    dispatch: {
+      maxRings: e.DISPATCH_MAX_RINGS,
+      k: e.DISPATCH_CANDIDATES_PER_CELL,
+      offerTimeoutMs: e.DISPATCH_OFFER_TIMEOUT_MS,
+      maxOffers: e.DISPATCH_MAX_OFFERS,
+      silenceMs: e.DRIVER_SILENCE_MS,
+    },
     demoCity: e.DEMO_CITY,
     gatewayAskTimeoutMs: e.GATEWAY_ASK_TIMEOUT_MS,
     gatewayEventsPerSecond: e.GATEWAY_EVENTS_PER_SEC,

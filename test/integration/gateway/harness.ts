@@ -90,7 +90,7 @@ export async function startGatewaySystem(options: { workers?: number; gateways?:
   try {
     await Promise.all(
       Array.from({ length: options.workers ?? 2 }, async (_, slot) => {
-        const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+        const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, ...options.env };
         delete childEnv.KAFKA_BROKERS;
         const { child, exited } = await forkWorker(MAIN, childEnv, { args: ['worker'], stdio: 'pipe' });
         const file = createWriteStream(join(LOG_DIR, `${namespace}-worker${slot}-${child.pid}.log`));

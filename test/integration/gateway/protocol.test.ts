@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createIssuer } from '../../../src/auth/issuer.ts';
 import { loadOrCreateSigningKey } from '../../../src/auth/keys.ts';
 import { systemClock } from '../../../src/shared/clock.ts';
-import { ask, client, closeAll, codeOf, connect, connected, record, sleep, startGatewaySystem, type GatewaySystem } from './harness.ts';
+import type { OfferPush } from '../../../machines/dispatch/protocol.ts';
+import { ask, client, closeAll, codeOf, connect, connected, nextEvent, record, sleep, startGatewaySystem, type GatewaySystem } from './harness.ts';
 
 /** The reasons a socket was disconnected for, as they happen. */
 const watchDisconnects = (socket: Socket) => record<string>(socket, 'disconnect');
@@ -163,10 +164,14 @@ describe('gateway protocol: handshake, validation, rate limit, payload size', ()
   });
 });
 
-describe('gateway settings from the environment', () => {
+describe('gateway and dispatch settings from the environment', () => {
   let sys: GatewaySystem;
   beforeAll(async () => {
-    sys = await startGatewaySystem({ workers: 1, gateways: 1, env: { GATEWAY_EVENTS_PER_SEC: '1', GATEWAY_EVENT_BURST: '3', GATEWAY_MAX_PAYLOAD_BYTES: '2048' } });
+    sys = await startGatewaySystem({
+      workers: 1,
+      gateways: 1,
+      env: { GATEWAY_EVENTS_PER_SEC: '1', GATEWAY_EVENT_BURST: '3', GATEWAY_MAX_PAYLOAD_BYTES: '2048', DISPATCH_OFFER_TIMEOUT_MS: '4000' },
+    });
   });
   afterEach(() => closeAll());
   afterAll(async () => {
@@ -179,6 +184,18 @@ describe('gateway settings from the environment', () => {
     const codes = (await Promise.all(Array.from({ length: 10 }, () => ask(socket, 'order:subscribe', { orderId: 'ORD-none' })))).map(codeOf);
     expect(codes.slice(0, 3)).toEqual(['NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND']);
     expect(codes.slice(3).every((c) => c === 'RATE_LIMITED')).toBe(true);
+  });
+
+  it('given DISPATCH_OFFER_TIMEOUT_MS=4000, when a driver next to the restaurant is offered an order, then the offer expires about 4 s after it arrives (not the default 15 s)', async () => {
+    const restaurant = await sys.seedRestaurant();
+    const driver = await sys.onlineDriverNextToRestaurant();
+    const order = await sys.placeConfirmedOrder(restaurant);
+    const offer = nextEvent<OfferPush>(driver.socket, 'offer', (o) => o.orderId === order.orderId, 15_000).then((o) => ({ ...o, arrivedAt: Date.now() }));
+    await sys.acceptOrder(restaurant, order.orderId);
+    const { expiresAt, arrivedAt } = await offer;
+    const windowMs = Date.parse(expiresAt) - arrivedAt;
+    expect(windowMs).toBeGreaterThan(2_000);
+    expect(windowMs).toBeLessThanOrEqual(4_000);
   });
 
   it('given GATEWAY_MAX_PAYLOAD_BYTES=2048, when a 4 KB message is sent, then that connection is dropped', async () => {
