@@ -1,4 +1,4 @@
-import { EARTH_RADIUS_KM, lngScale, type GeoPoint } from '../dispatch/geo.ts';
+import { EARTH_RADIUS_KM, lngScale, zoneOf, type GeoPoint } from '../dispatch/geo.ts';
 import type { Candidate, CellMessage, DriverEntered, DriverLeft, FindCandidates, Outbound } from '../dispatch/protocol.ts';
 import { compareCandidates, scoreAt, type ScoreParams } from '../dispatch/score.ts';
 
@@ -34,11 +34,18 @@ export interface CellState {
   readonly departed: Readonly<Record<string, { readonly version: number; readonly at: number }>>;
   /** When stale entries were last dropped, ms. */
   readonly prunedAt: number;
+  /**
+   * What the cell last told its zone, and when (ms): it tells again when occupancy changes, or every
+   * `zoneRefreshMs` while occupied. Absent until the first announcement (and in states persisted before the zones).
+   */
+  readonly announced?: { readonly occupied: boolean; readonly at: number };
 }
 
 export interface CellConfig {
   /** A driver not heard from for longer is not offered (and dropped from the cell), ms. */
   readonly silenceMs: number;
+  /** How often an occupied cell tells its zone again, ms; null: no zones (the directory is off). */
+  readonly zoneRefreshMs: number | null;
 }
 
 export function initialCellState(cell: string): CellState {
@@ -53,9 +60,9 @@ export interface CellDecision {
 export function decideCell(state: CellState, message: CellMessage, env: { now: number; config: CellConfig }): CellDecision {
   switch (message.type) {
     case 'DriverEntered':
-      return { state: prune(enter(state, message, env.now), env.now, env.config), effects: [] };
+      return announce(prune(enter(state, message, env.now), env.now, env.config), env.now, env.config);
     case 'DriverLeft':
-      return { state: prune(leave(state, message, env.now), env.now, env.config), effects: [] };
+      return announce(prune(leave(state, message, env.now), env.now, env.config), env.now, env.config);
     case 'FindCandidates':
       return { state, effects: [{ type: 'respond', body: { type: 'Candidates', queryId: message.queryId, cell: state.cell, ...nearest(state, message, env.now, env.config) } }] };
     default: {
@@ -96,6 +103,19 @@ function leave(state: CellState, m: DriverLeft, now: number): CellState {
     ...state,
     drivers: existing ? state.drivers.filter((e) => e !== existing) : state.drivers,
     departed: { ...state.departed, [m.driverId]: { version: Math.max(m.version, known?.version ?? 0), at: now } },
+  };
+}
+
+/** Tells the zone whether the cell lists anyone, when that changed or is due for a refresh. */
+function announce(state: CellState, now: number, config: CellConfig): CellDecision {
+  if (config.zoneRefreshMs === null) return { state, effects: [] };
+  const occupied = state.drivers.length > 0;
+  const last = state.announced;
+  const due = last === undefined ? occupied : last.occupied !== occupied || (occupied && now - last.at >= config.zoneRefreshMs);
+  if (!due) return { state, effects: [] };
+  return {
+    state: { ...state, announced: { occupied, at: now } },
+    effects: [{ type: 'toZone', zone: zoneOf(state.cell), body: { type: 'CellOccupancy', cell: state.cell, occupied } }],
   };
 }
 

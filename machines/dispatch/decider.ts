@@ -8,13 +8,14 @@ import type {
   DriverRefused,
   DriverReserved,
   FindDriver,
+  OccupiedCells,
   OfferAccepted,
   OfferReleased,
   Outbound,
   WithdrawReason,
 } from './protocol.ts';
 import { etaSeconds, scoreParamsFor, type ScoreWeights } from './score.ts';
-import { closeWave, nextStep, receive, revisit, startRound, widen, type SearchRound } from './search.ts';
+import { closeWave, nextStep, receive, receiveOccupancy, revisit, startRound, waveComplete, widen, type SearchRound } from './search.ts';
 import type { DispatchState, OrderInfo } from './state.ts';
 
 export interface DispatchConfig {
@@ -24,6 +25,8 @@ export interface DispatchConfig {
   readonly k: number;
   /** Rings around the pickup cell searched at most (0 = the pickup's cell only). */
   readonly maxRings: number;
+  /** Whether a round first asks the zones of its disk which cells list drivers, and skips the others. */
+  readonly cellDirectory: boolean;
   /** How long a driver has to accept an offer, ms. */
   readonly offerTimeoutMs: number;
   /** An accept this late still counts; the offer timer fires after the window plus this, ms. */
@@ -69,6 +72,9 @@ export function decideDispatch(state: DispatchState, message: DispatchMessage, e
       break;
     case 'Candidates':
       candidates(draft, message);
+      break;
+    case 'OccupiedCells':
+      occupancy(draft, message);
       break;
     case 'SearchWatchdog':
       watchdog(draft, message.watchId);
@@ -126,7 +132,17 @@ function candidates(draft: Draft, message: Candidates): void {
   const next = receive(search, message);
   if (next === search) return;
   draft.record({ type: 'SearchProgressed', search: next });
-  if (next.pending.length === 0) advance(draft);
+  if (waveComplete(next)) advance(draft);
+}
+
+function occupancy(draft: Draft, message: OccupiedCells): void {
+  const { value, context } = draft.state;
+  const search = context.search;
+  if (value !== 'searching' || search === null || search.queryId !== message.queryId) return;
+  const next = receiveOccupancy(search, message);
+  if (next === search) return;
+  draft.record({ type: 'SearchProgressed', search: next });
+  if (waveComplete(next)) advance(draft);
 }
 
 function reserved(draft: Draft, message: DriverReserved): void {
@@ -191,7 +207,7 @@ function advance(draft: Draft): void {
     const { context } = draft.state;
     const search = context.search;
     const order = context.order;
-    if (search === null || order === null || search.pending.length > 0) return;
+    if (search === null || order === null || !waveComplete(search)) return;
     const { config } = draft;
     const step = nextStep(search, new Set(context.tried), config.maxRings);
     switch (step.type) {
@@ -243,7 +259,8 @@ function newRound(draft: Draft, round: number): void {
   const order = draft.state.context.order;
   if (order === null) return;
   const params = scoreParamsFor(draft.config.score, draft.now - order.requestedAt);
-  sendWave(draft, startRound(order.pickup, draft.config.resolution, order.attempt, round, params, draft.config.k));
+  const directory = draft.config.cellDirectory ? { maxRings: draft.config.maxRings } : null;
+  sendWave(draft, startRound(order.pickup, draft.config.resolution, order.attempt, round, params, draft.config.k, directory));
 }
 
 function sendWave(draft: Draft, wave: SearchRound): void {
@@ -252,10 +269,11 @@ function sendWave(draft: Draft, wave: SearchRound): void {
   const search = { ...wave, waveSentAt: draft.now };
   draft.record({ type: 'SearchProgressed', search });
   const exclude = draft.state.context.tried;
+  for (const zone of search.pendingZones) draft.emit({ type: 'toZone', zone, body: { type: 'FindOccupiedCells', queryId: search.queryId } });
   for (const cell of search.pending) {
     draft.emit({ type: 'toCell', cell, body: { type: 'FindCandidates', queryId: search.queryId, pickup: order.pickup, k: draft.config.k, exclude, score: search.params } });
   }
-  if (search.pending.length > 0 && draft.state.context.watchdog === null) arm(draft, draft.config.queryTimeoutMs);
+  if (!waveComplete(search) && draft.state.context.watchdog === null) arm(draft, draft.config.queryTimeoutMs);
 }
 
 /** Arms the search's watchdog (a fresh timer id each time). */
@@ -283,7 +301,7 @@ function watchdog(draft: Draft, watchId: string): void {
   if (context.watchdog !== watchId) return;
   draft.record({ type: 'WatchdogDisarmed' });
   const search = context.search;
-  if (value !== 'searching' || search === null || search.pending.length === 0) return;
+  if (value !== 'searching' || search === null || waveComplete(search)) return;
   const age = draft.now - search.waveSentAt;
   if (age < draft.config.queryTimeoutMs) return arm(draft, draft.config.queryTimeoutMs - age);
   draft.record({ type: 'SearchProgressed', search: closeWave(search) });

@@ -1,4 +1,4 @@
-import { cellToBoundary, cellToLatLng, gridDisk, gridDistance, gridRing, latLngToCell } from 'h3-js';
+import { cellToBoundary, cellToLatLng, cellToParent, getResolution, gridDisk, gridDistance, gridRing, latLngToCell } from 'h3-js';
 
 /** A point in WGS84 degrees: lat ∈ [-90, 90], lng ∈ [-180, 180]. */
 export interface GeoPoint {
@@ -72,6 +72,50 @@ export function ringCells(center: string, ring: number): readonly string[] {
   return cells;
 }
 const rings = new Map<string, readonly string[]>();
+
+/**
+ * How much coarser a zone (the directory of occupied cells) is than its cells: 2 resolutions, so a zone holds 49
+ * cells (about 36 km² at resolution 6 over resolution-8 cells) and the disk of a 4-ring search (61 cells) touches
+ * one to four zones — a search in an empty area asks those few zones instead of 61 cells.
+ */
+export const ZONE_LEVELS = 2;
+
+/** The zone a cell reports its occupancy to: its H3 parent ZONE_LEVELS resolutions up (itself at resolution < 2). */
+export function zoneOf(cell: string): string {
+  let zone = zones.get(cell);
+  if (zone === undefined) {
+    const resolution = getResolution(cell);
+    zone = resolution < ZONE_LEVELS ? cell : cellToParent(cell, resolution - ZONE_LEVELS);
+    if (zones.size >= MAX_SHAPES) zones.clear();
+    zones.set(cell, zone);
+  }
+  return zone;
+}
+const zones = new Map<string, string>();
+
+/** The cells within `rings` steps of `center`, grouped by zone; remembered like rings. */
+export function diskByZone(center: string, rings: number): ReadonlyMap<string, readonly string[]> {
+  const key = `${center}/${rings}`;
+  let byZone = disks.get(key);
+  if (!byZone) {
+    const grouped = new Map<string, string[]>();
+    for (let ring = 0; ring <= rings; ring++) {
+      for (const cell of ringCells(center, ring)) {
+        const zone = zoneOf(cell);
+        const cells = grouped.get(zone);
+        if (cells) cells.push(cell);
+        else grouped.set(zone, [cell]);
+      }
+    }
+    byZone = grouped;
+    if (disks.size >= MAX_DISKS) disks.clear();
+    disks.set(key, byZone);
+  }
+  return byZone;
+}
+const disks = new Map<string, ReadonlyMap<string, readonly string[]>>();
+/** Pickup cells whose disk is remembered (a city's worth; up to 61 cells each). */
+const MAX_DISKS = 10_000;
 
 /** Grid steps between two cells, or null when H3 cannot say (too far apart, across a pentagon). */
 export function gridStepsBetween(a: string, b: string): number | null {

@@ -2,7 +2,7 @@ import type { GeoPoint } from './geo.ts';
 import type { ScoreParams } from './score.ts';
 
 /**
- * Every message body exchanged by the dispatch kinds — `driver:<driverId>`, `cell:<h3 index>`,
+ * Every message body exchanged by the dispatch kinds — `driver:<driverId>`, `cell:<h3 index>`, `zone:<h3 index>`,
  * `dispatch:<orderId>` — with each other, with the order actor and with the driver app (through the gateway's
  * `ask`). Times on the wire are ISO-8601 where people or other teams read them, ms since the Unix epoch between
  * our own actors. Conversations between actors are messages: nobody waits for an answer inside a handler.
@@ -170,6 +170,32 @@ export interface Candidates {
   readonly truncated: boolean;
 }
 
+// ── cell → zone, dispatch ⇄ zone: the directory of occupied cells ──────────────────────────────────────────────────
+
+/**
+ * cell → its zone (the cell's H3 parent, `ZONE_LEVELS` resolutions coarser): whether the cell lists any driver. Sent
+ * when that changes, and again every `zoneRefreshMs` while it lists someone (a zone forgets a cell not heard from).
+ */
+export interface CellOccupancy {
+  readonly type: 'CellOccupancy';
+  readonly cell: string;
+  readonly occupied: boolean;
+}
+
+/** dispatch → zone: which of your cells list drivers? Lets a search skip the empty cells of its disk. */
+export interface FindOccupiedCells {
+  readonly type: 'FindOccupiedCells';
+  readonly queryId: string;
+}
+
+/** zone → dispatch: the zone's cells that said they list drivers (a cell not named is empty, or has said nothing). */
+export interface OccupiedCells {
+  readonly type: 'OccupiedCells';
+  readonly queryId: string;
+  readonly zone: string;
+  readonly cells: readonly string[];
+}
+
 // ── dispatch ⇄ driver ─────────────────────────────────────────────────────────────────────────────────────────────
 
 export interface OfferDetails {
@@ -257,10 +283,12 @@ export interface SearchWatchdog {
 
 export type DriverMessage = SetStatus | Ping | AcceptOffer | DeclineOffer | GetCurrentWork | TripEnded | ReserveDriver | WithdrawOffer;
 export type CellMessage = DriverEntered | DriverLeft | FindCandidates;
+export type ZoneMessage = CellOccupancy | FindOccupiedCells;
 export type DispatchMessage =
   | FindDriver
   | CancelSearch
   | Candidates
+  | OccupiedCells
   | DriverReserved
   | DriverRefused
   | OfferAccepted
@@ -286,10 +314,11 @@ export type DriverPush =
  */
 export type Outbound =
   | { readonly type: 'toCell'; readonly cell: string; readonly body: CellMessage }
+  | { readonly type: 'toZone'; readonly zone: string; readonly body: ZoneMessage }
   | { readonly type: 'toDriver'; readonly driverId: string; readonly body: DriverMessage }
   | { readonly type: 'toDispatch'; readonly orderId: string; readonly body: DispatchMessage }
   | { readonly type: 'toOrder'; readonly orderId: string; readonly body: OrderNotice }
-  | { readonly type: 'respond'; readonly body: Candidates }
+  | { readonly type: 'respond'; readonly body: Candidates | OccupiedCells }
   | { readonly type: 'reply'; readonly body: DriverReply }
   | { readonly type: 'pushDriver'; readonly driverId: string; readonly push: DriverPush }
   /** The assigned driver's position, to the customers following the order (CONTRACT.md `driver:location`). */

@@ -1,5 +1,5 @@
-import { cellOf, coveredKm, minDistanceToCellKm, pickupGeometry, ringCells, type GeoPoint, type PickupGeometry } from './geo.ts';
-import type { Candidate, Candidates } from './protocol.ts';
+import { cellOf, coveredKm, diskByZone, minDistanceToCellKm, pickupGeometry, ringCells, type GeoPoint, type PickupGeometry } from './geo.ts';
+import type { Candidate, Candidates, OccupiedCells } from './protocol.ts';
 import { compareCandidates, scoreLowerBound, type ScoreParams } from './score.ts';
 
 /**
@@ -18,6 +18,10 @@ import { compareCandidates, scoreLowerBound, type ScoreParams } from './score.ts
  *
  * So the driver chosen is the one a brute-force scan of every available driver within `maxRings` rings would
  * choose (the unit tests hold it to that), while a dense area is served by two or three cells, not seven.
+ *
+ * With the directory on, the first wave also asks the zones the disk touches which of their cells list drivers; a
+ * cell a zone did not name is never asked (it would answer nothing), so a search in an empty or sparse area costs a
+ * few messages, not one per cell of the disk. A zone that does not answer in time leaves its cells to be asked.
  */
 export interface SearchRound {
   /** 1, 2, … within an attempt: a fresh round starts after a decline or a timeout (positions have moved). */
@@ -34,6 +38,12 @@ export interface SearchRound {
   readonly waveSentAt: number;
   /** Cells of the current wave that have not answered yet. */
   readonly pending: readonly string[];
+  /** Zones asked for their occupied cells that have not answered yet (first wave only). */
+  readonly pendingZones: readonly string[];
+  /** Cells of the disk that their zone says list nobody: never asked. */
+  readonly empty: readonly string[];
+  /** Radius of the disk whose zones were asked, in rings (the search's `maxRings`); 0 without the directory. */
+  readonly directoryRings: number;
   /** Cells not asked because nobody in them could score below `bound`; lowest bound first. */
   readonly deferred: readonly { readonly cell: string; readonly bound: number }[];
   /** The best candidates returned this round, best first, at most `poolSize` (the rest count as truncated). */
@@ -61,8 +71,19 @@ export function queryIdOf(attempt: number, round: number, wave: number): string 
   return `${attempt}.${round}.${wave}`;
 }
 
-/** A new round: the pickup's cell is asked first. */
-export function startRound(pickup: GeoPoint, resolution: number, attempt: number, round: number, params: ScoreParams, poolSize: number): SearchRound {
+/**
+ * A new round: the pickup's cell is asked first — and, with `directory` (the search's `maxRings`), the zones of the
+ * disk around it, for their occupied cells.
+ */
+export function startRound(
+  pickup: GeoPoint,
+  resolution: number,
+  attempt: number,
+  round: number,
+  params: ScoreParams,
+  poolSize: number,
+  directory: { readonly maxRings: number } | null = null,
+): SearchRound {
   const pickupCell = cellOf(pickup, resolution);
   return {
     round,
@@ -74,6 +95,9 @@ export function startRound(pickup: GeoPoint, resolution: number, attempt: number
     queryId: queryIdOf(attempt, round, 0),
     waveSentAt: 0,
     pending: [pickupCell],
+    pendingZones: directory ? [...diskByZone(pickupCell, directory.maxRings).keys()] : [],
+    empty: [],
+    directoryRings: directory?.maxRings ?? 0,
     deferred: [],
     pool: [],
     poolSize: Math.max(1, poolSize),
@@ -89,7 +113,9 @@ export function startRound(pickup: GeoPoint, resolution: number, attempt: number
 export function widen(search: SearchRound, attempt: number, ring: number, threshold: number): SearchRound {
   const pending: string[] = [];
   const deferred = [...search.deferred];
+  const empty = search.empty.length > 0 ? new Set(search.empty) : null;
   for (const cell of ringCells(search.pickupCell, ring)) {
+    if (empty?.has(cell)) continue;
     const bound = scoreLowerBound(minDistanceToCellKm(search.pickup, cell), search.params);
     if (bound < threshold) pending.push(cell);
     else deferred.push({ cell, bound });
@@ -125,6 +151,22 @@ export function receive(search: SearchRound, answer: Candidates): SearchRound {
   return { ...search, pending: search.pending.filter((c) => c !== answer.cell), pool, truncatedBound };
 }
 
+/**
+ * Folds a zone's answer into the round: the disk's cells of that zone it did not name are empty. Answers of other
+ * waves, or repeated ones, change nothing.
+ */
+export function receiveOccupancy(search: SearchRound, answer: OccupiedCells): SearchRound {
+  if (answer.queryId !== search.queryId || !search.pendingZones.includes(answer.zone)) return search;
+  const occupied = new Set(answer.cells);
+  const empty = (diskByZone(search.pickupCell, search.directoryRings).get(answer.zone) ?? []).filter((c) => !occupied.has(c));
+  return { ...search, pendingZones: search.pendingZones.filter((z) => z !== answer.zone), empty: [...search.empty, ...empty] };
+}
+
+/** Whether the current wave has all its answers (or was closed). */
+export function waveComplete(search: SearchRound): boolean {
+  return search.pending.length === 0 && search.pendingZones.length === 0;
+}
+
 /** Merges a cell's answer (best first) into the pool (best first); a driver already in the pool keeps its entry. */
 function merge(pool: readonly Candidate[], answer: readonly Candidate[]): readonly Candidate[] {
   if (answer.length === 0) return pool;
@@ -149,7 +191,7 @@ function merge(pool: readonly Candidate[], answer: readonly Candidate[]): readon
 
 /** Gives up on the cells of the wave that have not answered (their query timed out). */
 export function closeWave(search: SearchRound): SearchRound {
-  return { ...search, pending: [] };
+  return { ...search, pending: [], pendingZones: [] };
 }
 
 /** What to do once the current wave is complete, given the drivers already tried this attempt. */

@@ -67,7 +67,7 @@ export async function runKnnBench(): Promise<void> {
 
   // ── 1. in process ──────────────────────────────────────────────────────────────────────────────────────────────
   progress(`building the cell index for ${driverCount} drivers…`);
-  const cellConfig = { silenceMs: settings.silenceMs };
+  const cellConfig = { silenceMs: settings.silenceMs, zoneRefreshMs: null };
   const cells = new Map<string, CellState>();
   for (const d of drivers) {
     const cell = cellOf(d, resolution);

@@ -1,6 +1,7 @@
 import type { ActorBehavior } from '../../actors/behavior.ts';
 import { decideDispatch } from '../../machines/dispatch/decider.ts';
 import type { DispatchMessage } from '../../machines/dispatch/protocol.ts';
+import type { SearchRound } from '../../machines/dispatch/search.ts';
 import { initialDispatchState, type DispatchState } from '../../machines/dispatch/state.ts';
 import { searchConfigOf, type DispatchSettings } from './config.ts';
 import { runtimeEffects } from './effects.ts';
@@ -8,7 +9,7 @@ import { dispatchMessageSchema, parserOf } from './schemas.ts';
 
 /**
  * Kind `dispatch`, id = the order id: one order's driver search. Told by the order (`FindDriver`, `CancelSearch`),
- * by cells (`Candidates`), by drivers (`DriverReserved`, `DriverRefused`, `OfferAccepted`, `OfferReleased`) and by
+ * by cells (`Candidates`), by zones (`OccupiedCells`), by drivers (`DriverReserved`, `DriverRefused`, `OfferAccepted`, `OfferReleased`) and by
  * its own timers (`OfferTimedOut`, `SearchWatchdog`); tells the order `AssignDriver` or `ReportDispatchFailed`.
  */
 export function dispatchBehavior(settings: DispatchSettings): ActorBehavior<DispatchState, DispatchMessage> {
@@ -18,7 +19,7 @@ export function dispatchBehavior(settings: DispatchSettings): ActorBehavior<Disp
     parse: parserOf(dispatchMessageSchema),
     initialState: (id) => initialDispatchState(id),
     decide(state, message, meta) {
-      const decision = decideDispatch(state, message, { now: meta.now, config });
+      const decision = decideDispatch(withDirectoryFields(state), message, { now: meta.now, config });
       return { state: decision.state, effects: runtimeEffects(decision.effects, meta) };
     },
     stateTtlMs: settings.dispatchStateTtlMs,
@@ -45,4 +46,14 @@ export function dispatchBehavior(settings: DispatchSettings): ActorBehavior<Disp
       };
     },
   };
+}
+
+/**
+ * A search persisted before the directory of occupied cells has none of its fields: it reads as a round that asked
+ * no zones (every cell of its disk is asked, as it was then).
+ */
+function withDirectoryFields(state: DispatchState): DispatchState {
+  const search = state.context.search as (Omit<SearchRound, 'pendingZones' | 'empty' | 'directoryRings'> & Partial<SearchRound>) | null;
+  if (search === null || search.pendingZones !== undefined) return state;
+  return { ...state, context: { ...state.context, search: { ...search, pendingZones: [], empty: [], directoryRings: 0 } } };
 }

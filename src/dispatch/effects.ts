@@ -5,6 +5,7 @@ import type { Outbound } from '../../machines/dispatch/protocol.ts';
 /** The addresses of the dispatch conversation. */
 export const driverAddress = (driverId: string) => actorAddress('driver', driverId);
 export const cellAddress = (cell: string) => actorAddress('cell', cell);
+export const zoneAddress = (zone: string) => actorAddress('zone', zone);
 export const dispatchAddress = (orderId: string) => actorAddress('dispatch', orderId);
 export const orderAddress = (orderId: string) => actorAddress('order', orderId);
 /** The Socket.IO room of one driver's app (CONTRACT.md `/driver`). */
@@ -21,6 +22,9 @@ export function runtimeEffects(outbound: readonly Outbound[], meta: MessageMeta)
     switch (o.type) {
       case 'toCell':
         effects.push({ type: 'send', to: cellAddress(o.cell), body: o.body });
+        break;
+      case 'toZone':
+        effects.push({ type: 'send', to: zoneAddress(o.zone), body: o.body });
         break;
       case 'toDriver':
         effects.push({ type: 'send', to: driverAddress(o.driverId), body: o.body });

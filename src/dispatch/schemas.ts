@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CellMessage, CurrentWork, DispatchMessage, DriverMessage } from '../../machines/dispatch/protocol.ts';
+import type { CellMessage, CurrentWork, DispatchMessage, DriverMessage, ZoneMessage } from '../../machines/dispatch/protocol.ts';
 import { err, ok, type Result } from '../shared/result.ts';
 
 /**
@@ -75,6 +75,11 @@ export const cellMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('FindCandidates'), queryId: id, pickup: point, k: z.number().int().min(0).max(1_000), exclude: z.array(id).max(10_000), score: scoreParams }),
 ]);
 
+export const zoneMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('CellOccupancy'), cell: id, occupied: z.boolean() }),
+  z.object({ type: z.literal('FindOccupiedCells'), queryId: id }),
+]);
+
 export const dispatchMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('FindDriver'),
@@ -87,6 +92,7 @@ export const dispatchMessageSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('CancelSearch'), orderId: id }),
   z.object({ type: z.literal('Candidates'), queryId: id, cell: id, candidates: z.array(candidate).max(1_000), truncated: z.boolean() }),
+  z.object({ type: z.literal('OccupiedCells'), queryId: id, zone: id, cells: z.array(id).max(10_000) }),
   z.object({ type: z.literal('DriverReserved'), offerId: id, driverId: id, expiresAt: ms }),
   z.object({ type: z.literal('DriverRefused'), offerId: id, driverId: id, reason: z.string().max(1_000) }),
   z.object({ type: z.literal('OfferAccepted'), offerId: id, driverId: id }),
@@ -99,6 +105,7 @@ export const dispatchMessageSchema = z.discriminatedUnion('type', [
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _driverShapes: Same<z.output<typeof driverMessageSchema>, Mutable<DriverMessage>> = true;
 const _cellShapes: Same<z.output<typeof cellMessageSchema>, Mutable<CellMessage>> = true;
+const _zoneShapes: Same<z.output<typeof zoneMessageSchema>, Mutable<ZoneMessage>> = true;
 const _dispatchShapes: Same<z.output<typeof dispatchMessageSchema>, Mutable<DispatchMessage>> = true;
 const _currentWorkShapes: Same<z.output<typeof currentWork>, Mutable<CurrentWork>> = true;
 type Mutable<T> = T extends readonly (infer U)[] ? Mutable<U>[] : T extends object ? { -readonly [K in keyof T]: Mutable<T[K]> } : T;

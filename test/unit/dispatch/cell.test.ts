@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decideCell, initialCellState, nearest, type CellState } from '../../../machines/cell/cell.ts';
 import type { CellMessage, DriverEntered, FindCandidates } from '../../../machines/dispatch/protocol.ts';
 
-const config = { silenceMs: 30_000 };
+const config = { silenceMs: 30_000, zoneRefreshMs: null };
 const T0 = Date.parse('2024-05-01T12:00:00Z');
 const PICKUP = { lat: 37.7749, lng: -122.4194 };
 const params = { speedKph: 20, loadWeightS: 120, headingWeightS: 60 };

@@ -1,5 +1,5 @@
 import { seededRandom } from '../../../src/shared/seeded-random.ts';
-import { cellToLatLng, gridDistance, gridRing, latLngToCell } from 'h3-js';
+import { cellToLatLng, cellToParent, getResolution, gridDistance, gridRing, latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
 import { cellOf, coveredRadiusKm, EARTH_RADIUS_KM, gridStepsBetween, type GeoPoint } from '../../../machines/dispatch/geo.ts';
 import type { DriverEntered, FindDriver } from '../../../machines/dispatch/protocol.ts';
@@ -94,14 +94,47 @@ describe('ring widening', () => {
   };
   const driverAt = (driverId: string, at: GeoPoint): Placed => ({ driverId, ...at, heading: null, speedKph: null, load: 0 });
 
-  it('given the only driver two rings away, when an order asks with max 2 rings, then the search widens ring by ring and offers it', () => {
-    const world = pureWorld({ maxRings: 2 });
+  it('given the only driver two rings away and no directory, when an order asks with max 2 rings, then the search widens ring by ring and offers it', () => {
+    const world = pureWorld({ maxRings: 2, cellDirectory: false });
     const twoAway = gridRing(center, 2)[3] as string;
     place(world, [driverAt('TWO', cellCenter(twoAway))]);
     world.tell({ kind: 'dispatch', id: 'ORD-W' }, findDriver('ORD-W', pickup, world.now()));
     const waves = world.delivered.filter((e) => (e.body as { type: string }).type === 'FindCandidates').map((e) => (e.body as { queryId: string }).queryId);
     expect(new Set(waves)).toEqual(new Set(['1.1.0', '1.1.1', '1.1.2']));
     expect(waves).toHaveLength(1 + 6 + 12);
+    expect(reservationOrder(world)[0]).toBe('TWO');
+  });
+
+  it('given the only driver two rings away, when an order asks with max 2 rings, then the zones name its cell and only the pickup cell and that cell are asked', () => {
+    const world = pureWorld({ maxRings: 2 });
+    const twoAway = gridRing(center, 2)[3] as string;
+    place(world, [driverAt('TWO', cellCenter(twoAway))]);
+    world.tell({ kind: 'dispatch', id: 'ORD-Z' }, findDriver('ORD-Z', pickup, world.now()));
+    const sent = world.delivered.map((e) => ({ to: e.to, body: e.body as { type: string } }));
+    const zonesOfDisk = new Set([0, 1, 2].flatMap((r) => (r === 0 ? [center] : gridRing(center, r))).map((c) => cellToParent(c, getResolution(c) - 2)));
+    expect(new Set(sent.filter((m) => m.body.type === 'FindOccupiedCells').map((m) => m.to.id))).toEqual(zonesOfDisk);
+    expect(sent.filter((m) => m.body.type === 'FindCandidates').map((m) => m.to.id)).toEqual([center, twoAway]);
+    expect(reservationOrder(world)[0]).toBe('TWO');
+  });
+
+  it('given no driver at all, when an order asks with max 4 rings, then one cell and the zones are asked, and the order is told why', () => {
+    const world = pureWorld({ maxRings: 4 });
+    world.tell({ kind: 'dispatch', id: 'ORD-E' }, findDriver('ORD-E', pickup, world.now()));
+    const types = world.delivered.map((e) => (e.body as { type: string }).type);
+    expect(types.filter((t) => t === 'FindCandidates')).toHaveLength(1);
+    expect(types.filter((t) => t === 'FindOccupiedCells').length).toBeLessThanOrEqual(7);
+    expect(world.orders.get('ORD-E')).toEqual([{ type: 'ReportDispatchFailed', reason: expect.stringMatching(/^NO_DRIVER_AVAILABLE: no available driver within 4 ring/) }]);
+  });
+
+  it('given zones that never answer, when an order asks, then after the query timeout every cell of the next ring is asked and the driver is still found', () => {
+    const world = pureWorld({ maxRings: 2 });
+    const twoAway = gridRing(center, 2)[3] as string;
+    place(world, [driverAt('TWO', cellCenter(twoAway))]);
+    world.drop((e) => (e.body as { type: string }).type === 'FindOccupiedCells');
+    world.tell({ kind: 'dispatch', id: 'ORD-S' }, findDriver('ORD-S', pickup, world.now()));
+    expect(reservationOrder(world)).toEqual([]);
+    world.advance(world.settings.queryTimeoutMs);
+    expect(world.delivered.filter((e) => (e.body as { type: string }).type === 'FindCandidates')).toHaveLength(1 + 6 + 12);
     expect(reservationOrder(world)[0]).toBe('TWO');
   });
 

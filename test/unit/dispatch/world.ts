@@ -1,12 +1,13 @@
 import { decideCell, initialCellState, type CellState } from '../../../machines/cell/cell.ts';
 import { decideDispatch } from '../../../machines/dispatch/decider.ts';
-import type { CellMessage, DispatchMessage, DriverMessage, DriverPush, DriverReply, OrderNotice, Outbound } from '../../../machines/dispatch/protocol.ts';
+import type { CellMessage, DispatchMessage, DriverMessage, DriverPush, DriverReply, OrderNotice, Outbound, ZoneMessage } from '../../../machines/dispatch/protocol.ts';
 import { initialDispatchState, type DispatchState } from '../../../machines/dispatch/state.ts';
 import { decideDriver } from '../../../machines/driver/decider.ts';
 import { initialDriverState, type DriverState } from '../../../machines/driver/state.ts';
-import { cellConfigOf, dispatchSettings, driverConfigOf, searchConfigOf, type DispatchSettings } from '../../../src/dispatch/config.ts';
+import { decideZone, initialZoneState, type ZoneState } from '../../../machines/zone/zone.ts';
+import { cellConfigOf, dispatchSettings, driverConfigOf, searchConfigOf, zoneConfigOf, type DispatchSettings } from '../../../src/dispatch/config.ts';
 
-type Address = { kind: 'driver'; id: string } | { kind: 'cell'; id: string } | { kind: 'dispatch'; id: string };
+type Address = { kind: 'driver'; id: string } | { kind: 'cell'; id: string } | { kind: 'zone'; id: string } | { kind: 'dispatch'; id: string };
 interface Envelope {
   readonly to: Address;
   readonly body: unknown;
@@ -14,7 +15,7 @@ interface Envelope {
 }
 
 /**
- * The three pure deciders wired together in memory, with a clock the test moves: messages are delivered one at a
+ * The four pure deciders wired together in memory, with a clock the test moves: messages are delivered one at a
  * time in send order (like the runtime, minus the Redis), timers fire when the clock passes them. What the
  * deciders would have sent to the order and pushed to driver apps is recorded.
  */
@@ -22,9 +23,11 @@ export function pureWorld(overrides: Partial<DispatchSettings> = {}, startMs = D
   const settings = dispatchSettings(overrides);
   const driverConfig = driverConfigOf(settings);
   const cellConfig = cellConfigOf(settings);
+  const zoneConfig = zoneConfigOf(settings);
   const searchConfig = searchConfigOf(settings);
   const drivers = new Map<string, DriverState>();
   const cells = new Map<string, CellState>();
+  const zones = new Map<string, ZoneState>();
   const dispatches = new Map<string, DispatchState>();
   const orders = new Map<string, OrderNotice[]>();
   const pushes: { driverId: string; push: DriverPush }[] = [];
@@ -39,6 +42,9 @@ export function pureWorld(overrides: Partial<DispatchSettings> = {}, startMs = D
       switch (o.type) {
         case 'toCell':
           queue.push({ to: { kind: 'cell', id: o.cell }, body: o.body, from });
+          break;
+        case 'toZone':
+          queue.push({ to: { kind: 'zone', id: o.zone }, body: o.body, from });
           break;
         case 'toDriver':
           queue.push({ to: { kind: 'driver', id: o.driverId }, body: o.body, from });
@@ -69,6 +75,15 @@ export function pureWorld(overrides: Partial<DispatchSettings> = {}, startMs = D
     }
   };
 
+  /** `respond` answers the sender (cells and zones answer dispatchers by message); the rest is routed as usual. */
+  const respondOrRoute = (e: Envelope, effects: readonly Outbound[], replies: DriverReply[]) => {
+    for (const o of effects) {
+      if (o.type === 'respond') {
+        if (e.from) queue.push({ to: e.from, body: o.body, from: e.to });
+      } else route(e.to, [o], replies);
+    }
+  };
+
   const handle = (e: Envelope, replies: DriverReply[]) => {
     if (dropping(e)) return;
     delivered.push(e);
@@ -83,9 +98,13 @@ export function pureWorld(overrides: Partial<DispatchSettings> = {}, startMs = D
       case 'cell': {
         const d = decideCell(cells.get(to.id) ?? initialCellState(to.id), e.body as CellMessage, { now, config: cellConfig });
         cells.set(to.id, d.state);
-        for (const o of d.effects) {
-          if (o.type === 'respond' && e.from) queue.push({ to: e.from, body: o.body, from: to });
-        }
+        respondOrRoute(e, d.effects, replies);
+        return;
+      }
+      case 'zone': {
+        const d = decideZone(zones.get(to.id) ?? initialZoneState(to.id), e.body as ZoneMessage, { now, config: zoneConfig });
+        zones.set(to.id, d.state);
+        respondOrRoute(e, d.effects, replies);
         return;
       }
       case 'dispatch': {
@@ -110,6 +129,7 @@ export function pureWorld(overrides: Partial<DispatchSettings> = {}, startMs = D
     settings,
     drivers,
     cells,
+    zones,
     dispatches,
     orders,
     pushes,
