@@ -138,7 +138,7 @@ function candidates(draft: Draft, message: Candidates): void {
 function occupancy(draft: Draft, message: OccupiedCells): void {
   const { value, context } = draft.state;
   const search = context.search;
-  if (value !== 'searching' || search === null || search.queryId !== message.queryId) return;
+  if (value !== 'searching' || search === null) return;
   const next = receiveOccupancy(search, message);
   if (next === search) return;
   draft.record({ type: 'SearchProgressed', search: next });

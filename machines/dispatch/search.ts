@@ -19,9 +19,11 @@ import { compareCandidates, scoreLowerBound, type ScoreParams } from './score.ts
  * So the driver chosen is the one a brute-force scan of every available driver within `maxRings` rings would
  * choose (the unit tests hold it to that), while a dense area is served by two or three cells, not seven.
  *
- * With the directory on, the first wave also asks the zones the disk touches which of their cells list drivers; a
- * cell a zone did not name is never asked (it would answer nothing), so a search in an empty or sparse area costs a
- * few messages, not one per cell of the disk. A zone that does not answer in time leaves its cells to be asked.
+ * With the directory on, a round whose pickup cell returned nobody asks, along with ring 1, the zones its disk
+ * touches which of their cells list drivers; from then on a cell no zone named is not asked (it would answer
+ * nothing), so a search in an empty or sparse area costs about a dozen messages, not one per cell of its disk. A
+ * dense area (the pickup cell has drivers) never asks the zones, so it pays nothing for them; a zone that does not
+ * answer in time only leaves its cells to be asked.
  */
 export interface SearchRound {
   /** 1, 2, … within an attempt: a fresh round starts after a decline or a timeout (positions have moved). */
@@ -38,11 +40,11 @@ export interface SearchRound {
   readonly waveSentAt: number;
   /** Cells of the current wave that have not answered yet. */
   readonly pending: readonly string[];
-  /** Zones asked for their occupied cells that have not answered yet (first wave only). */
+  /** Zones of the current wave that have not answered yet (asked with ring 1 when the pickup cell had nobody). */
   readonly pendingZones: readonly string[];
   /** Cells of the disk that their zone says list nobody: never asked. */
   readonly empty: readonly string[];
-  /** Radius of the disk whose zones were asked, in rings (the search's `maxRings`); 0 without the directory. */
+  /** Radius of the disk the directory is asked about, in rings (the search's `maxRings`); 0: the directory is off. */
   readonly directoryRings: number;
   /** Cells not asked because nobody in them could score below `bound`; lowest bound first. */
   readonly deferred: readonly { readonly cell: string; readonly bound: number }[];
@@ -71,10 +73,7 @@ export function queryIdOf(attempt: number, round: number, wave: number): string 
   return `${attempt}.${round}.${wave}`;
 }
 
-/**
- * A new round: the pickup's cell is asked first — and, with `directory` (the search's `maxRings`), the zones of the
- * disk around it, for their occupied cells.
- */
+/** A new round: the pickup's cell is asked first. `directory`: use the zones (with the search's `maxRings`). */
 export function startRound(
   pickup: GeoPoint,
   resolution: number,
@@ -95,7 +94,7 @@ export function startRound(
     queryId: queryIdOf(attempt, round, 0),
     waveSentAt: 0,
     pending: [pickupCell],
-    pendingZones: directory ? [...diskByZone(pickupCell, directory.maxRings).keys()] : [],
+    pendingZones: [],
     empty: [],
     directoryRings: directory?.maxRings ?? 0,
     deferred: [],
@@ -108,7 +107,8 @@ export function startRound(
 
 /**
  * The next ring: its cells that could hold a driver scoring below `threshold` are asked (the next wave); the
- * others are deferred. The wave may be empty, then it is complete at once.
+ * others are deferred, and cells the directory says are empty are skipped. Ring 1 after an empty pickup cell also
+ * asks the disk's zones. The wave may be empty, then it is complete at once.
  */
 export function widen(search: SearchRound, attempt: number, ring: number, threshold: number): SearchRound {
   const pending: string[] = [];
@@ -122,7 +122,9 @@ export function widen(search: SearchRound, attempt: number, ring: number, thresh
   }
   deferred.sort((a, b) => a.bound - b.bound);
   const wave = search.wave + 1;
-  return { ...search, ring, wave, queryId: queryIdOf(attempt, search.round, wave), pending, deferred };
+  const askZones = ring === 1 && search.directoryRings > 0 && search.pool.length === 0;
+  const pendingZones = askZones ? [...diskByZone(search.pickupCell, search.directoryRings).keys()] : search.pendingZones;
+  return { ...search, ring, wave, queryId: queryIdOf(attempt, search.round, wave), pending, pendingZones, deferred };
 }
 
 /** A wave asking deferred cells after all. */
@@ -162,7 +164,7 @@ export function receiveOccupancy(search: SearchRound, answer: OccupiedCells): Se
   return { ...search, pendingZones: search.pendingZones.filter((z) => z !== answer.zone), empty: [...search.empty, ...empty] };
 }
 
-/** Whether the current wave has all its answers (or was closed). */
+/** Whether the current wave has all its answers, cells and zones (or was closed). */
 export function waveComplete(search: SearchRound): boolean {
   return search.pending.length === 0 && search.pendingZones.length === 0;
 }

@@ -65,9 +65,10 @@ export interface Config {
    * The dispatch knobs an operator tunes (the rest keep DEFAULT_DISPATCH_SETTINGS): search radius in H3 rings
    * (`DISPATCH_MAX_RINGS`, 4), candidates per cell (`DISPATCH_CANDIDATES_PER_CELL`, 10), the driver's time to
    * accept (`DISPATCH_OFFER_TIMEOUT_MS`, 15 000), offers per search (`DISPATCH_MAX_OFFERS`, 5) and how long a driver
-   * without a ping stays matchable (`DRIVER_SILENCE_MS`, 30 000).
+   * without a ping stays matchable (`DRIVER_SILENCE_MS`, 30 000), and whether searches use the zones' directory of
+   * occupied cells (`DISPATCH_CELL_DIRECTORY`, on).
    */
-  dispatch: Pick<DispatchSettings, 'maxRings' | 'k' | 'offerTimeoutMs' | 'maxOffers' | 'silenceMs'>;
+  dispatch: Pick<DispatchSettings, 'maxRings' | 'k' | 'offerTimeoutMs' | 'maxOffers' | 'silenceMs' | 'cellDirectory'>;
   /** `npm start` also runs a small simulated city (drivers, customers, restaurants) against itself. Default off. */
   demoCity: boolean;
   /** Gateway: how long a socket event waits for the actor's answer before its ack is TIMEOUT, ms. Default 5 000. */
@@ -165,6 +166,7 @@ const envSchema = z.object({
   DISPATCH_OFFER_TIMEOUT_MS: integer(1_000, 600_000).default(DEFAULT_DISPATCH_SETTINGS.offerTimeoutMs),
   DISPATCH_MAX_OFFERS: integer(1, 100).default(DEFAULT_DISPATCH_SETTINGS.maxOffers),
   DRIVER_SILENCE_MS: integer(1_000, 3_600_000).default(DEFAULT_DISPATCH_SETTINGS.silenceMs),
+  DISPATCH_CELL_DIRECTORY: boolean.default(DEFAULT_DISPATCH_SETTINGS.cellDirectory),
   DEMO_CITY: boolean.default(false),
   GATEWAY_ASK_TIMEOUT_MS: integer(100, 600_000).default(5_000),
   GATEWAY_EVENTS_PER_SEC: integer(1, 100_000).default(20),
@@ -266,6 +268,7 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
       offerTimeoutMs: e.DISPATCH_OFFER_TIMEOUT_MS,
       maxOffers: e.DISPATCH_MAX_OFFERS,
       silenceMs: e.DRIVER_SILENCE_MS,
+      cellDirectory: e.DISPATCH_CELL_DIRECTORY,
     },
     demoCity: e.DEMO_CITY,
     gatewayAskTimeoutMs: e.GATEWAY_ASK_TIMEOUT_MS,

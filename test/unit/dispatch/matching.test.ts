@@ -105,7 +105,7 @@ describe('ring widening', () => {
     expect(reservationOrder(world)[0]).toBe('TWO');
   });
 
-  it('given the only driver two rings away, when an order asks with max 2 rings, then the zones name its cell and only the pickup cell and that cell are asked', () => {
+  it('given the only driver two rings away, when an order asks with max 2 rings, then ring 1 and the zones are asked after the empty pickup cell, and of ring 2 only the cell the zones name', () => {
     const world = pureWorld({ maxRings: 2 });
     const twoAway = gridRing(center, 2)[3] as string;
     place(world, [driverAt('TWO', cellCenter(twoAway))]);
@@ -113,20 +113,20 @@ describe('ring widening', () => {
     const sent = world.delivered.map((e) => ({ to: e.to, body: e.body as { type: string } }));
     const zonesOfDisk = new Set([0, 1, 2].flatMap((r) => (r === 0 ? [center] : gridRing(center, r))).map((c) => cellToParent(c, getResolution(c) - 2)));
     expect(new Set(sent.filter((m) => m.body.type === 'FindOccupiedCells').map((m) => m.to.id))).toEqual(zonesOfDisk);
-    expect(sent.filter((m) => m.body.type === 'FindCandidates').map((m) => m.to.id)).toEqual([center, twoAway]);
+    expect(sent.filter((m) => m.body.type === 'FindCandidates').map((m) => m.to.id)).toEqual([center, ...gridRing(center, 1), twoAway]);
     expect(reservationOrder(world)[0]).toBe('TWO');
   });
 
-  it('given no driver at all, when an order asks with max 4 rings, then one cell and the zones are asked, and the order is told why', () => {
+  it('given no driver at all, when an order asks with max 4 rings, then the pickup cell, ring 1 and the zones are asked (7 cells, not 61), and the order is told why', () => {
     const world = pureWorld({ maxRings: 4 });
     world.tell({ kind: 'dispatch', id: 'ORD-E' }, findDriver('ORD-E', pickup, world.now()));
     const types = world.delivered.map((e) => (e.body as { type: string }).type);
-    expect(types.filter((t) => t === 'FindCandidates')).toHaveLength(1);
+    expect(types.filter((t) => t === 'FindCandidates')).toHaveLength(1 + 6);
     expect(types.filter((t) => t === 'FindOccupiedCells').length).toBeLessThanOrEqual(7);
     expect(world.orders.get('ORD-E')).toEqual([{ type: 'ReportDispatchFailed', reason: expect.stringMatching(/^NO_DRIVER_AVAILABLE: no available driver within 4 ring/) }]);
   });
 
-  it('given zones that never answer, when an order asks, then after the query timeout every cell of the next ring is asked and the driver is still found', () => {
+  it('given zones that never answer, when an order asks, then after the query timeout every cell of ring 2 is asked and the driver is still found', () => {
     const world = pureWorld({ maxRings: 2 });
     const twoAway = gridRing(center, 2)[3] as string;
     place(world, [driverAt('TWO', cellCenter(twoAway))]);
@@ -136,6 +136,14 @@ describe('ring widening', () => {
     world.advance(world.settings.queryTimeoutMs);
     expect(world.delivered.filter((e) => (e.body as { type: string }).type === 'FindCandidates')).toHaveLength(1 + 6 + 12);
     expect(reservationOrder(world)[0]).toBe('TWO');
+  });
+
+  it('given a driver in the pickup cell, when an order asks, then the zones are never asked', () => {
+    const world = pureWorld({ maxRings: 4 });
+    place(world, [driverAt('HERE', cellCenter(center))]);
+    world.tell({ kind: 'dispatch', id: 'ORD-H' }, findDriver('ORD-H', pickup, world.now()));
+    expect(world.delivered.filter((e) => (e.body as { type: string }).type === 'FindOccupiedCells')).toEqual([]);
+    expect(reservationOrder(world)[0]).toBe('HERE');
   });
 
   it('given the only driver three rings away, when an order asks with max 2 rings, then it is not found and the order is told why', () => {

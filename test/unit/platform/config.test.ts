@@ -41,7 +41,7 @@ describe('loadConfig', () => {
       paymentTimeoutMs: 30_000,
       dispatchRetryMs: 30_000,
       dispatchMaxAttempts: 3,
-      dispatch: { maxRings: 4, k: 10, offerTimeoutMs: 15_000, maxOffers: 5, silenceMs: 30_000 },
+      dispatch: { maxRings: 4, k: 10, offerTimeoutMs: 15_000, maxOffers: 5, silenceMs: 30_000, cellDirectory: true },
       demoCity: false,
       gatewayAskTimeoutMs: 5_000,
       gatewayEventsPerSecond: 20,
@@ -74,6 +74,7 @@ describe('loadConfig', () => {
       DISPATCH_OFFER_TIMEOUT_MS: '20000',
       DISPATCH_MAX_OFFERS: '8',
       DRIVER_SILENCE_MS: '45000',
+      DISPATCH_CELL_DIRECTORY: '0',
       AUTH_DEV_TOKENS: 'true',
       AUTH_AUDIENCE: 'api',
       LOG_LEVEL: 'debug',
@@ -96,7 +97,7 @@ describe('loadConfig', () => {
       gatewayEventsPerSecond: 5,
       gatewayEventBurst: 10,
       gatewayMaxPayloadBytes: 4_096,
-      dispatch: { maxRings: 6, k: 20, offerTimeoutMs: 20_000, maxOffers: 8, silenceMs: 45_000 },
+      dispatch: { maxRings: 6, k: 20, offerTimeoutMs: 20_000, maxOffers: 8, silenceMs: 45_000, cellDirectory: false },
       authDevTokens: true,
       authAudience: 'api',
       logLevel: 'debug',
@@ -135,6 +136,7 @@ describe('loadConfig', () => {
     ['DISPATCH_OFFER_TIMEOUT_MS', '500', 'DISPATCH_OFFER_TIMEOUT_MS must be an integer from 1000 to 600000 (got "500")'],
     ['DISPATCH_MAX_OFFERS', 'all', 'DISPATCH_MAX_OFFERS must be an integer from 1 to 100 (got "all")'],
     ['DRIVER_SILENCE_MS', '10000', 'DRIVER_SILENCE_MS must be above 10000 (how often a listed driver\'s cell is refreshed)'],
+    ['DISPATCH_CELL_DIRECTORY', 'off', 'DISPATCH_CELL_DIRECTORY must be 1, 0, true or false (got "off")'],
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")'],
   ])('given %s=%j, when loaded, then the error names it and what is expected', (name, value, expected) => {
     expect(invalid({ [name]: value })).toContain(expected);
