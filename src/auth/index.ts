@@ -5,6 +5,8 @@ export type { SigningKey } from './keys.ts';
 export { createIssuer, defaultTokenTtlSeconds } from './issuer.ts';
 export type { Issuer, IssuerOptions } from './issuer.ts';
 export { createVerifier } from './verifier.ts';
+export { cachedVerifier } from './cached-verifier.ts';
+export type { CachedVerifierOptions } from './cached-verifier.ts';
 export type { Verifier, VerifierOptions } from './verifier.ts';
 export { authenticate, requireRole, authRoutes, principalOf, devTokenRequestSchema } from './http.ts';
 export type { AuthRoutesOptions } from './http.ts';
