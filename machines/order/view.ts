@@ -39,8 +39,20 @@ export interface OrderView {
   readonly version: number;
 }
 
-/** The view of an order, or null when it has not been placed (the API's 404). */
+/**
+ * The view of an order, or null when it has not been placed (the API's 404). Remembered per (immutable) state
+ * object, like its snapshot: the actor looks at the same state's view several times per command.
+ */
 export function view(state: OrderState): OrderView | null {
+  const known = views.get(state);
+  if (known !== undefined) return known;
+  const built = buildView(state);
+  views.set(state, built);
+  return built;
+}
+const views = new WeakMap<OrderState, OrderView | null>();
+
+function buildView(state: OrderState): OrderView | null {
   const { context } = state;
   const { details } = context;
   const status = reportedStatus(snapshotOf(state));
