@@ -15,7 +15,7 @@ import { dispatchAddress, driverAddress, orderAddress } from '../../src/dispatch
 import { forkWorker, type ForkedWorker } from '../../src/processes/fork.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { listenDriverPushes } from '../../test/support/dispatch-cluster.ts';
-import { percentile, printTable, progress, round } from './stats.ts';
+import { percentile, printTable, progress, round, throttledProgress } from './stats.ts';
 import { waitForBalancedOwnership } from './ownership.ts';
 
 /**
@@ -114,6 +114,7 @@ export async function runDispatchBench(): Promise<void> {
     const orderIds = Array.from({ length: total }, (_, i) => `ORD-${i}`);
     loopDelay.enable();
     const started = performance.now();
+    const show = throttledProgress();
     let sent = 0;
     while (sent < total) {
       const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
@@ -126,7 +127,7 @@ export async function runDispatchBench(): Promise<void> {
         void client.tell(dispatchAddress(orderId), body, { from: orderAddress(orderId) });
       }
       await sleep(2);
-      progress(`orders at ${rate}/s: sent ${sent}/${total}, offered ${offered.size}, assigned ${assigned.size}`);
+      show(`orders at ${rate}/s: sent ${sent}/${total}, offered ${offered.size}, assigned ${assigned.size}`);
     }
     const deadline = performance.now() + 60_000;
     while (assigned.size < total && performance.now() < deadline) {

@@ -8,7 +8,7 @@ import { runtimeKeys } from '../../actors/keys.ts';
 import { forkWorker, type ForkedWorker } from '../../src/processes/fork.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import type { BenchWorkerReport, BenchWorkerRequest } from './runtime-worker.ts';
-import { percentile, printTable, progress, round } from './stats.ts';
+import { percentile, printTable, progress, round, throttledProgress } from './stats.ts';
 import { waitForBalancedOwnership } from './ownership.ts';
 
 /**
@@ -208,16 +208,12 @@ async function rawLoop(redisUrl: string, total: number, rate?: number): Promise<
  */
 async function paced(rate: number, total: number, send: (i: number) => void, label?: string): Promise<void> {
   const start = performance.now();
+  const show = throttledProgress();
   let sent = 0;
-  let shownAt = start;
   while (sent < total) {
-    const now = performance.now();
-    const due = Math.min(total, Math.floor(((now - start) / 1000) * rate));
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
     for (; sent < due; sent++) send(sent);
-    if (label && now - shownAt >= 500) {
-      shownAt = now;
-      progress(`${label}: sent ${sent}/${total}`);
-    }
+    if (label) show(`${label}: sent ${sent}/${total}`);
     await sleep(2);
   }
 }

@@ -23,3 +23,17 @@ export function progress(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
   else process.stderr.write(`${text}\n`);
 }
+
+/**
+ * `progress` for a loop that turns every few milliseconds: shows a line at most every `intervalMs` (the default,
+ * twice a second), so that the writes are not part of what the loop measures.
+ */
+export function throttledProgress(intervalMs = 500): (text: string) => void {
+  let shownAt = -Infinity;
+  return (text) => {
+    const now = performance.now();
+    if (now - shownAt < intervalMs) return;
+    shownAt = now;
+    progress(text);
+  };
+}
