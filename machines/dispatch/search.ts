@@ -122,7 +122,8 @@ export function widen(search: SearchRound, attempt: number, ring: number, thresh
   }
   deferred.sort((a, b) => a.bound - b.bound);
   const wave = search.wave + 1;
-  const askZones = ring === 1 && search.directoryRings > 0 && search.pool.length === 0;
+  // Only worth a message when there are rings beyond this one for the answers to thin out.
+  const askZones = ring === 1 && search.directoryRings >= 2 && search.pool.length === 0;
   const pendingZones = askZones ? [...diskByZone(search.pickupCell, search.directoryRings).keys()] : search.pendingZones;
   return { ...search, ring, wave, queryId: queryIdOf(attempt, search.round, wave), pending, pendingZones, deferred };
 }

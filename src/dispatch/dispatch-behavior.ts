@@ -33,7 +33,7 @@ export function dispatchBehavior(settings: DispatchSettings): ActorBehavior<Disp
           pickup: c.order?.pickup ?? null,
           rounds: c.rounds,
           reach: c.reach,
-          waitingFor: c.search?.pending ?? [],
+          waitingFor: c.search ? [...c.search.pending, ...c.search.pendingZones] : [],
           candidates: c.search?.pool.slice(0, 5).map((p) => ({ driverId: p.driverId, distanceKm: Number(p.distanceKm.toFixed(3)), score: Math.round(p.score) })) ?? [],
           tried: c.tried,
           reservations: c.reservations,

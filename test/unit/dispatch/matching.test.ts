@@ -138,6 +138,14 @@ describe('ring widening', () => {
     expect(reservationOrder(world)[0]).toBe('TWO');
   });
 
+  it('given max 1 ring and nobody in the pickup cell, when an order asks, then the zones are not asked (no ring is left for them to thin out)', () => {
+    const world = pureWorld({ maxRings: 1 });
+    world.tell({ kind: 'dispatch', id: 'ORD-1R' }, findDriver('ORD-1R', pickup, world.now()));
+    const types = world.delivered.map((e) => (e.body as { type: string }).type);
+    expect(types.filter((t) => t === 'FindOccupiedCells')).toEqual([]);
+    expect(types.filter((t) => t === 'FindCandidates')).toHaveLength(1 + 6);
+  });
+
   it('given a driver in the pickup cell, when an order asks, then the zones are never asked', () => {
     const world = pureWorld({ maxRings: 4 });
     place(world, [driverAt('HERE', cellCenter(center))]);
