@@ -17,8 +17,9 @@ export type WorkerReport =
   | { type: 'info'; info: ReturnType<ActorWorker['info']>; stats: ReturnType<ActorWorker['stats']> };
 
 /**
- * The `worker` role: hosts actors of the given kinds until SIGTERM/SIGINT, then leaves gracefully (finishes and
- * commits what it read, releases its leases) so the other workers take its shards at once.
+ * The `worker` role: hosts actors of the given kinds until SIGTERM/SIGINT (or, when forked, until its parent is
+ * gone), then leaves gracefully (finishes and commits what it read, releases its leases) so the other workers take
+ * its shards at once.
  */
 export async function runWorker(opts: {
   config: Config & { redisUrl: string };
@@ -56,6 +57,12 @@ export async function runWorker(opts: {
     await opts.onStopped?.();
   });
   if (process.send) {
+    // Forked by `npm start`, a test or a benchmark: when that parent dies (its IPC channel closes), leave the way a
+    // SIGTERM does rather than run on, orphaned, holding shard leases.
+    process.once('disconnect', () => {
+      log.warn('parent process gone; shutting down');
+      process.kill(process.pid, 'SIGTERM');
+    });
     process.on('message', (m: WorkerRequest) => {
       if (m.type === 'info') process.send?.({ type: 'info', info: worker.info(), stats: worker.stats() } satisfies WorkerReport);
     });
