@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseAddress, type ActorAddress } from '../actors/address.ts';
 import type { ActorClient, AskError } from '../actors/client.ts';
 import type { GetCurrentWork } from '../machines/dispatch/protocol.ts';
+import type { OrderService } from '../src/orders/order-service.ts';
 import { currentWorkReplySchema } from '../src/dispatch/schemas.ts';
 import { appError } from '../src/errors/app-error.ts';
 import { isErrorCode } from '../src/errors/registry.ts';
@@ -70,14 +71,17 @@ export function driverEvents(deps: DriverEventsDeps): EventTable {
 
 /**
  * `/driver` on connect, once the socket is in its room `driver:<id>`: asks the driver's actor what it holds and
- * sends it to this socket again — the pending offer as `offer`, the trip as `assignment`, the payloads of the
- * original pushes — so an app that reconnected (or restarted) learns of pushes made while it was away. Joining the
- * room first means a push made meanwhile still arrives: the app may get the same offer or assignment twice (pushes
- * carry state, not increments). Never rejects — the gateway closes a connection whose `onConnect` fails, and a
- * reconnect must never fail because of this: no answer in time, a dead letter or an odd answer is logged, and the
- * socket simply gets no replay.
+ * sends it to this socket again — the pending offer as `offer`, the trip (once its order recorded it) as
+ * `assignment`, the payloads of the original pushes — so an app that reconnected (or restarted) learns of pushes
+ * made while it was away. Joining the room first means a push made meanwhile still arrives: the app may get the
+ * same offer or assignment twice (pushes carry state, not increments). Never rejects — the gateway closes a
+ * connection whose `onConnect` fails, and a reconnect must never fail because of this: no answer in time, a dead
+ * letter or an odd answer is logged, and the socket simply gets no replay.
  */
-export async function replayCurrentWork(deps: Pick<DriverEventsDeps, 'actors' | 'askTimeoutMs' | 'log'>, ctx: EventContext): Promise<void> {
+export async function replayCurrentWork(
+  deps: Pick<DriverEventsDeps, 'actors' | 'askTimeoutMs' | 'log'> & { readonly orders: Pick<OrderService, 'get'> },
+  ctx: EventContext,
+): Promise<void> {
   const self = driverAddress(ctx);
   if (!self) return;
   try {
@@ -94,7 +98,13 @@ export async function replayCurrentWork(deps: Pick<DriverEventsDeps, 'actors' | 
     }
     const { offer, trip } = work.data;
     if (offer) ctx.socket.emit('offer', offer);
-    if (trip) ctx.socket.emit('assignment', trip);
+    // A trip the order has not recorded yet (the driver accepted a moment ago) is not replayed: the order pushes
+    // `assignment` once it has — to the room this socket is already in — and an app told earlier would start a trip
+    // whose first step the order still refuses. The order's view names the driver from that commit on.
+    if (trip) {
+      const order = await deps.orders.get(ctx.principal, trip.orderId);
+      if (order.ok && order.value.driverId === ctx.principal.driverId) ctx.socket.emit('assignment', trip);
+    }
   } catch (e) {
     deps.log.warn({ err: e, driver: self }, 'driver current work not replayed on connect');
   }

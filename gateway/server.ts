@@ -126,7 +126,7 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
     '/driver': {
       roles: ['driver'],
       events: driverEvents({ actors: deps.actors, askTimeoutMs, onPingAccepted: deps.onPingAccepted ?? (() => {}), log }),
-      onConnect: (ctx) => replayCurrentWork({ actors: deps.actors, askTimeoutMs, log }, ctx),
+      onConnect: (ctx) => replayCurrentWork({ actors: deps.actors, askTimeoutMs, log, orders }, ctx),
     },
     '/customer': { roles: ['customer'], events: customerEvents({ orders, maxSubscriptions: deps.maxOrderSubscriptions ?? 50 }) },
     '/restaurant': { roles: ['restaurant'], events: restaurantEvents({ orders }), onConnect: (ctx) => replayOpenOrders(pool, ctx) },

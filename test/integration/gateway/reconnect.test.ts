@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OfferDetails, OfferPush } from '../../../machines/dispatch/protocol.ts';
-import { ask, client, closeAll, connected, nextEvent, startGatewaySystem, type GatewaySystem } from './harness.ts';
+import pg from 'pg';
+import { ORDER_STREAM_LOCK_CLASS } from '../../../src/orders/event-store/index.ts';
+import { ask, client, closeAll, connected, nextEvent, record, sleep, startGatewaySystem, type GatewaySystem } from './harness.ts';
 
 /**
  * A driver app's socket reconnects all the time (phones change networks): on connect the gateway shows it again what
@@ -50,6 +52,33 @@ describe('a driver app reconnecting', () => {
       restaurant: offer.restaurant,
       dropoff: offer.dropoff,
     });
+  });
+
+  it('given a driver who accepted while its order cannot record the assignment yet, when it reconnects, then `assignment` comes only once the order has recorded it', async () => {
+    const driver = await sys.onlineDriverNextToRestaurant();
+    const { order, offer } = await offeredOrder(driver);
+    // Hold the order stream's lock (what the event store takes in every commit): the order cannot record the driver.
+    const blocker = new pg.Client({ connectionString: sys.databaseUrl });
+    await blocker.connect();
+    await blocker.query('SELECT pg_advisory_lock($1, hashtext($2))', [ORDER_STREAM_LOCK_CLASS, order.orderId]);
+    try {
+      expect(await ask(driver.socket, 'offer:accept', { offerId: offer.offerId })).toMatchObject({ ok: true, offerId: offer.offerId });
+      driver.socket.close();
+      const again = client(sys.gatewayUrl(1), '/driver', driver.token);
+      const assignments = record<OfferDetails>(again, 'assignment');
+      await connected(again);
+      // The replay has had its chance (a round trip to the driver actor); the order has not recorded anything.
+      await sleep(1_000);
+      expect(assignments).toEqual([]);
+      expect((await sys.view(order.orderId)).driverId).toBeNull();
+
+      await blocker.query('SELECT pg_advisory_unlock($1, hashtext($2))', [ORDER_STREAM_LOCK_CLASS, order.orderId]);
+      await expect.poll(() => assignments.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(assignments[0]).toMatchObject({ offerId: offer.offerId, orderId: order.orderId });
+      expect((await sys.view(order.orderId)).driverId).toBe(driver.driverId);
+    } finally {
+      await blocker.end();
+    }
   });
 
   it('given a driver holding a pending offer, when its socket drops and a new one connects within the offer window, then the new socket gets the same `offer` and can answer it', async () => {

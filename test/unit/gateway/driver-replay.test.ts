@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { ActorAddress } from '../../../actors/address.ts';
 import type { ActorClient, AskError } from '../../../actors/client.ts';
 import { replayCurrentWork } from '../../../gateway/driver.ts';
+import type { OrderView } from '../../../machines/order/view.ts';
 import type { Principal } from '../../../src/auth/principal.ts';
+import { appError } from '../../../src/errors/app-error.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { err, ok, type Result } from '../../../src/shared/result.ts';
 
@@ -20,11 +22,16 @@ const offer = {
 const { expiresAt: _expiresAt, ...trip } = offer;
 
 /**
- * `replayCurrentWork` against a stand-in actor client that answers `answer` (or throws it), a socket that records
- * what it is sent, and a logger whose lines the test reads.
+ * `replayCurrentWork` against a stand-in actor client that answers `answer` (or throws it), a stand-in order service
+ * whose order names the driver once `recorded`, a socket that records what it is sent, and a logger whose lines the
+ * test reads.
  */
-async function replay(answer: Result<unknown, AskError> | Error, principal?: Principal) {
+async function replay(answer: Result<unknown, AskError> | Error, principal?: Principal, recorded = true) {
   const driverId = `DRV-${randomUUID().slice(0, 8)}`;
+  const orders = {
+    get: (p: Principal, orderId: string) =>
+      Promise.resolve(recorded && p.driverId !== undefined ? ok({ orderId, driverId: p.driverId } as OrderView) : err(appError('FORBIDDEN', 'This order is not yours'))),
+  };
   const asked: { to: ActorAddress; body: unknown; timeoutMs: number | undefined }[] = [];
   const actors = {
     ask(to: ActorAddress, body: unknown, options?: { timeoutMs?: number }) {
@@ -42,7 +49,7 @@ async function replay(answer: Result<unknown, AskError> | Error, principal?: Pri
     },
   });
   const log = createLogger({ name: 'gateway-test', level: 'debug', destination });
-  await replayCurrentWork({ actors, askTimeoutMs: ASK_TIMEOUT_MS, log }, { socket, principal: principal ?? { sub: driverId, role: 'driver', driverId } });
+  await replayCurrentWork({ actors, askTimeoutMs: ASK_TIMEOUT_MS, log, orders }, { socket, principal: principal ?? { sub: driverId, role: 'driver', driverId } });
   return { driverId, asked, emitted, warnings: logged.filter((l) => l.level === 40).map((l) => l.msg) };
 }
 
@@ -57,6 +64,12 @@ describe('gateway /driver: replaying the current work on connect', () => {
   it('given a driver on a trip, when its socket connects, then the socket gets `assignment` with only the contract fields', async () => {
     const { emitted } = await replay(ok({ ok: true, status: 'ASSIGNED', cell: null, offer: null, trip: { ...trip, assignedAt: 1 } }));
     expect(emitted).toEqual([['assignment', trip]]);
+  });
+
+  it('given a trip its order has not recorded yet (the driver accepted a moment ago), when the socket connects, then no `assignment` is replayed (the order pushes it once recorded)', async () => {
+    const { emitted, warnings } = await replay(ok({ ok: true, status: 'ASSIGNED', cell: null, offer: null, trip }), undefined, false);
+    expect(emitted).toEqual([]);
+    expect(warnings).toEqual([]);
   });
 
   it('given a driver with nothing pending, when its socket connects, then nothing is sent', async () => {
