@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OfferDetails, OfferPush } from '../../../machines/dispatch/protocol.ts';
 import pg from 'pg';
 import { ORDER_STREAM_LOCK_CLASS } from '../../../src/orders/event-store/index.ts';
-import { ask, client, closeAll, connected, nextEvent, record, sleep, startGatewaySystem, type GatewaySystem } from './harness.ts';
+import { ask, client, closeAll, connected, nextEvent, record, startGatewaySystem, type GatewaySystem } from './harness.ts';
 
 /**
  * A driver app's socket reconnects all the time (phones change networks): on connect the gateway shows it again what
@@ -67,8 +67,9 @@ describe('a driver app reconnecting', () => {
       const again = client(sys.gatewayUrl(1), '/driver', driver.token);
       const assignments = record<OfferDetails>(again, 'assignment');
       await connected(again);
-      // The replay has had its chance (a round trip to the driver actor); the order has not recorded anything.
-      await sleep(1_000);
+      // A ping on the new socket reaches the driver actor behind the connect's GetCurrentWork: once it is acked, the
+      // actor's answer to that query has reached the gateway (an early replay would have come before this ack).
+      expect(await ask(again, 'driver:location', { lat: 37.7701, lng: -122.4201, at: new Date().toISOString() })).toMatchObject({ ok: true });
       expect(assignments).toEqual([]);
       expect((await sys.view(order.orderId)).driverId).toBeNull();
 
