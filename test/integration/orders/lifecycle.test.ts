@@ -332,10 +332,23 @@ describe('cancellation', () => {
     expect((await system.eventTypes(placed.orderId)).slice(-2)).toEqual(['OrderCancelled', 'RefundInitiated']);
   });
 
-  it('given a cash order being prepared, when the customer cancels, then a fee is charged with the policy reason', async () => {
-    const placed = await confirmedOrder();
-    expect((await accept(placed.orderId)).status).toBe(200);
-    expect((await act(placed.orderId, { action: 'PREPARING' })).status).toBe(200);
+  it('given a cash order being prepared while its driver search waits on an offer, when the customer cancels, then a fee is charged with the policy reason', async () => {
+    // The search must not have failed (that makes cancelling free): a driver at a restaurant of its own is offered
+    // the order and never answers, so the search waits on it. Far from the suite's restaurant, no other search finds it.
+    const kitchen = await system.seedRestaurant();
+    const driver = actorAddress('driver', randomId('DRV'));
+    const driverSays = async (body: Record<string, unknown>) => {
+      const answer = await system.actors.ask(driver, body);
+      return answer.ok ? (answer.value as { ok: boolean; status?: string }) : null;
+    };
+    expect(await driverSays({ type: 'SetStatus', status: 'ONLINE' })).toMatchObject({ ok: true });
+    expect(await driverSays({ type: 'Ping', ...kitchen.location, at: new Date().toISOString() })).toMatchObject({ ok: true, status: 'AVAILABLE' });
+    const placed = await system.placeOrder({ restaurant: kitchen });
+    await system.waitForStatus(placed.orderId, 'CONFIRMED');
+    const inKitchen = { token: kitchen.token, restaurantId: kitchen.restaurantId };
+    expect((await act(placed.orderId, { action: 'ACCEPT', estimatedReadyTime: inMinutes(20) }, inKitchen)).status).toBe(200);
+    await expect.poll(async () => (await driverSays({ type: 'GetCurrentWork' }))?.status, { timeout: 10_000 }).toBe('OFFERED');
+    expect((await act(placed.orderId, { action: 'PREPARING' }, inKitchen)).status).toBe(200);
 
     const res = await cancel(placed.orderId, placed.customerToken);
 
@@ -347,6 +360,8 @@ describe('cancellation', () => {
     expect(cancellation.policyReason).toMatch(/\S/);
     expect(cancellation.refundCents).toBe(0);
     expect((await system.view(placed.orderId)).status).toBe('CANCELLED');
+    // The cancelled search withdraws the offer; the driver then leaves, so no later search finds it.
+    await expect.poll(async () => (await driverSays({ type: 'SetStatus', status: 'OFFLINE' }))?.ok, { timeout: 10_000 }).toBe(true);
   });
 
   it('given a picked-up order, when the customer cancels, then 409 CANCELLATION_DENIED with the reason and nothing is appended', async () => {
