@@ -232,9 +232,9 @@ export async function startTestSystem(options: SystemOptions = {}) {
     call,
     token,
 
-    /** An admin creates a restaurant and a menu of three items through the API. */
-    async seedRestaurant(): Promise<SeededRestaurant> {
-      const location = { lat: 37.7 + Math.random() / 10, lng: -122.4 + Math.random() / 10 };
+    /** An admin creates a restaurant (somewhere in a 10 km box unless told where) and a menu of three items through the API. */
+    async seedRestaurant(at?: { lat: number; lng: number }): Promise<SeededRestaurant> {
+      const location = at ?? { lat: 37.7 + Math.random() / 10, lng: -122.4 + Math.random() / 10 };
       const created = await call('POST', '/v1/restaurants', { token: adminToken, body: { name: `Trattoria ${randomUUID().slice(0, 6)}`, location } });
       if (created.status !== 201) throw new Error(`seed restaurant: ${created.status} ${JSON.stringify(created.body)}`);
       const restaurantId = (created.body as { restaurantId: string }).restaurantId;

@@ -334,8 +334,9 @@ describe('cancellation', () => {
 
   it('given a cash order being prepared while its driver search waits on an offer, when the customer cancels, then a fee is charged with the policy reason', async () => {
     // The search must not have failed (that makes cancelling free): a driver at a restaurant of its own is offered
-    // the order and never answers, so the search waits on it. Far from the suite's restaurant, no other search finds it.
-    const kitchen = await system.seedRestaurant();
+    // the order and never answers, so the search waits on it. 300 km from the suite's restaurants, no other search
+    // finds it.
+    const kitchen = await system.seedRestaurant({ lat: 40 + Math.random() / 10, lng: -120 + Math.random() / 10 });
     const driver = actorAddress('driver', randomId('DRV'));
     const driverSays = async (body: Record<string, unknown>) => {
       const answer = await system.actors.ask(driver, body);
