@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { ShardId } from './address.ts';
+import { allShards, type ShardId } from './address.ts';
+import { ownershipBalanced } from './assignment.ts';
 import type { RuntimeKeys } from './keys.ts';
 import type { LeaseToken } from './store.ts';
 import { defineScript } from './script.ts';
@@ -68,4 +69,9 @@ export async function leaseOwners(redis: Redis, keys: RuntimeKeys, shards: reado
   // One GET per key (not MGET) so it works on Redis Cluster, where shards live in different slots.
   const values = await Promise.all(shards.map((s) => redis.get(keys.lease(s))));
   return values.map((v) => (v === null ? null : v.slice(0, v.lastIndexOf('|'))));
+}
+
+/** Whether all `shardCount` shards are held, evenly, by exactly `workerIds`: what the workers settle into. */
+export async function leasesBalanced(redis: Redis, keys: RuntimeKeys, shardCount: number, workerIds: readonly string[]): Promise<boolean> {
+  return ownershipBalanced(await leaseOwners(redis, keys, allShards(shardCount)), workerIds);
 }

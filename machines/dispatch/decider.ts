@@ -3,12 +3,10 @@ import { coveredKm, distanceKm } from './geo.ts';
 import { applyDispatchFacts } from './machine.ts';
 import type {
   Candidate,
-  Candidates,
   DispatchMessage,
   DriverRefused,
   DriverReserved,
   FindDriver,
-  OccupiedCells,
   OfferAccepted,
   OfferReleased,
   Outbound,
@@ -71,10 +69,10 @@ export function decideDispatch(state: DispatchState, message: DispatchMessage, e
       }
       break;
     case 'Candidates':
-      candidates(draft, message);
+      answered(draft, (search) => receive(search, message));
       break;
     case 'OccupiedCells':
-      occupancy(draft, message);
+      answered(draft, (search) => receiveOccupancy(search, message));
       break;
     case 'SearchWatchdog':
       watchdog(draft, message.watchId);
@@ -125,21 +123,12 @@ function findDriver(draft: Draft, message: FindDriver): void {
   newRound(draft, 1);
 }
 
-function candidates(draft: Draft, message: Candidates): void {
-  const { value, context } = draft.state;
-  const search = context.search;
-  if (value !== 'searching' || search === null || search.queryId !== message.queryId) return;
-  const next = receive(search, message);
-  if (next === search) return;
-  draft.record({ type: 'SearchProgressed', search: next });
-  if (waveComplete(next)) advance(draft);
-}
-
-function occupancy(draft: Draft, message: OccupiedCells): void {
+/** Folds an answer of the wave out (a cell's or a zone's) into the search, and goes on once the wave is complete. */
+function answered(draft: Draft, fold: (search: SearchRound) => SearchRound): void {
   const { value, context } = draft.state;
   const search = context.search;
   if (value !== 'searching' || search === null) return;
-  const next = receiveOccupancy(search, message);
+  const next = fold(search);
   if (next === search) return;
   draft.record({ type: 'SearchProgressed', search: next });
   if (waveComplete(next)) advance(draft);

@@ -15,7 +15,8 @@ import { dispatchAddress, driverAddress, orderAddress } from '../../src/dispatch
 import { forkWorker, type ForkedWorker } from '../../src/processes/fork.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { listenDriverPushes } from '../../test/support/dispatch-cluster.ts';
-import { percentile, printTable, progress, round, throttledProgress } from './stats.ts';
+import { paced } from './pacing.ts';
+import { percentile, printTable, progress, round } from './stats.ts';
 import { waitForBalancedOwnership } from './ownership.ts';
 
 /**
@@ -114,25 +115,24 @@ export async function runDispatchBench(): Promise<void> {
     const orderIds = Array.from({ length: total }, (_, i) => `ORD-${i}`);
     loopDelay.enable();
     const started = performance.now();
-    const show = throttledProgress();
-    let sent = 0;
-    while (sent < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
-      for (; sent < due; sent++) {
-        const orderId = orderIds[sent] as string;
+    const status = (sent: number) => `orders at ${rate}/s: sent ${sent}/${total}, offered ${offered.size}, assigned ${assigned.size}`;
+    await paced(
+      rate,
+      total,
+      (i) => {
+        const orderId = orderIds[i] as string;
         const pickup = somewhere();
         const dropoff = somewhere();
-        const body: FindDriver = { type: 'FindDriver', orderId, restaurantId: `REST-${sent % 500}`, attempt: 1, pickup, dropoff, requestedAt: new Date().toISOString() };
+        const body: FindDriver = { type: 'FindDriver', orderId, restaurantId: `REST-${i % 500}`, attempt: 1, pickup, dropoff, requestedAt: new Date().toISOString() };
         sentAt.set(orderId, performance.now());
         void client.tell(dispatchAddress(orderId), body, { from: orderAddress(orderId) });
-      }
-      await sleep(2);
-      show(`orders at ${rate}/s: sent ${sent}/${total}, offered ${offered.size}, assigned ${assigned.size}`);
-    }
+      },
+      status,
+    );
     const deadline = performance.now() + 60_000;
     while (assigned.size < total && performance.now() < deadline) {
       await sleep(50);
-      progress(`orders at ${rate}/s: sent ${sent}/${total}, offered ${offered.size}, assigned ${assigned.size}`);
+      progress(status(total));
     }
     const elapsedS = ((lastAssignedAt || performance.now()) - started) / 1000;
     await Promise.all(answering);

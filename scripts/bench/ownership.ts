@@ -1,8 +1,6 @@
 import type { Redis } from 'ioredis';
-import { allShards } from '../../actors/address.ts';
-import { ownershipBalanced } from '../../actors/assignment.ts';
 import type { RuntimeKeys } from '../../actors/keys.ts';
-import { leaseOwners } from '../../actors/lease.ts';
+import { leasesBalanced } from '../../actors/lease.ts';
 
 /**
  * Waits until the benchmark's workers own every shard, evenly. Measuring earlier would time the hand-over of
@@ -10,7 +8,7 @@ import { leaseOwners } from '../../actors/lease.ts';
  */
 export async function waitForBalancedOwnership(redis: Redis, keys: RuntimeKeys, shardCount: number, workerIds: readonly string[]): Promise<void> {
   const deadline = performance.now() + 60_000;
-  while (!ownershipBalanced(await leaseOwners(redis, keys, allShards(shardCount)), workerIds)) {
+  while (!(await leasesBalanced(redis, keys, shardCount, workerIds))) {
     if (performance.now() > deadline) throw new Error(`the ${shardCount} shards were not spread over ${workerIds.length} workers within 60 s`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -8,7 +8,8 @@ import { runtimeKeys } from '../../actors/keys.ts';
 import { forkWorker, type ForkedWorker } from '../../src/processes/fork.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import type { BenchWorkerReport, BenchWorkerRequest } from './runtime-worker.ts';
-import { percentile, printTable, progress, round, throttledProgress } from './stats.ts';
+import { paced } from './pacing.ts';
+import { percentile, printTable, progress, round } from './stats.ts';
 import { waitForBalancedOwnership } from './ownership.ts';
 
 /**
@@ -65,7 +66,7 @@ export async function runRuntimeBench(): Promise<void> {
     const loadLatencies: number[] = [];
     const loadStart = performance.now();
     const target = rate * seconds;
-    await paced(rate, target, (i) => void client.tell(actors[i % actorCount]!, { type: 'inc' }), `latency at ${rate} msg/s`);
+    await paced(rate, target, (i) => void client.tell(actors[i % actorCount]!, { type: 'inc' }), (sent) => `latency at ${rate} msg/s: sent ${sent}/${target}`);
     let loadApplied = 0;
     let loopDelayP99Ms = 0;
     while (loadApplied < target) {
@@ -200,22 +201,6 @@ async function rawLoop(redisUrl: string, total: number, rate?: number): Promise<
   producer.disconnect();
   consumer.disconnect();
   return { msgsPerSec, latenciesMs };
-}
-
-/**
- * Calls `send(i)` for i = 0…total−1 spread evenly at `rate` per second (a burst every 2 ms), showing progress under
- * `label` twice a second (more often would put the progress writes themselves into the latencies measured).
- */
-async function paced(rate: number, total: number, send: (i: number) => void, label?: string): Promise<void> {
-  const start = performance.now();
-  const show = throttledProgress();
-  let sent = 0;
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
-    for (; sent < due; sent++) send(sent);
-    if (label) show(`${label}: sent ${sent}/${total}`);
-    await sleep(2);
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

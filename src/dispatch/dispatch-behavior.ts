@@ -9,8 +9,9 @@ import { dispatchMessageSchema, parserOf } from './schemas.ts';
 
 /**
  * Kind `dispatch`, id = the order id: one order's driver search. Told by the order (`FindDriver`, `CancelSearch`),
- * by cells (`Candidates`), by zones (`OccupiedCells`), by drivers (`DriverReserved`, `DriverRefused`, `OfferAccepted`, `OfferReleased`) and by
- * its own timers (`OfferTimedOut`, `SearchWatchdog`); tells the order `AssignDriver` or `ReportDispatchFailed`.
+ * by cells (`Candidates`), by zones (`OccupiedCells`), by drivers (`DriverReserved`, `DriverRefused`,
+ * `OfferAccepted`, `OfferReleased`) and by its own timers (`OfferTimedOut`, `SearchWatchdog`); tells the order
+ * `AssignDriver` or `ReportDispatchFailed`.
  */
 export function dispatchBehavior(settings: DispatchSettings): ActorBehavior<DispatchState, DispatchMessage> {
   const config = searchConfigOf(settings);

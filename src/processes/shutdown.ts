@@ -2,11 +2,12 @@ import type { Logger } from '../observability/logger.ts';
 
 /**
  * Runs `stop` once on SIGTERM or SIGINT, then exits. A second signal, or a stop that takes longer than
- * `graceMs`, exits at once (with status 1) rather than hang a deployment.
+ * `graceMs`, exits at once (with status 1) rather than hang a deployment. Returns the same shutdown, for other
+ * reasons to leave (e.g. a forked process whose parent is gone).
  */
-export function onShutdown(log: Logger, stop: () => Promise<void>, graceMs = 30_000): void {
+export function onShutdown(log: Logger, stop: () => Promise<void>, graceMs = 30_000): (reason: string) => void {
   let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
+  const handler = (signal: string) => {
     if (stopping) {
       log.warn({ signal }, 'second signal; exiting now');
       process.exit(1);
@@ -28,4 +29,5 @@ export function onShutdown(log: Logger, stop: () => Promise<void>, graceMs = 30_
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+  return handler;
 }

@@ -52,17 +52,14 @@ export async function runWorker(opts: {
     log,
     ...(opts.onHandled ? { onHandled: opts.onHandled } : {}),
   });
-  onShutdown(log, async () => {
+  const shutDown = onShutdown(log, async () => {
     await worker.stop();
     await opts.onStopped?.();
   });
   if (process.send) {
     // Forked by `npm start`, a test or a benchmark: when that parent dies (its IPC channel closes), leave the way a
     // SIGTERM does rather than run on, orphaned, holding shard leases.
-    process.once('disconnect', () => {
-      log.warn('parent process gone; shutting down');
-      process.kill(process.pid, 'SIGTERM');
-    });
+    process.once('disconnect', () => shutDown('parent gone'));
     process.on('message', (m: WorkerRequest) => {
       if (m.type === 'info') process.send?.({ type: 'info', info: worker.info(), stats: worker.stats() } satisfies WorkerReport);
     });

@@ -7,8 +7,7 @@ import { Redis } from 'ioredis';
 import { actorAddress, allShards, type ActorAddress } from '../../actors/address.ts';
 import { createActorClient, type ActorClient } from '../../actors/client.ts';
 import { runtimeKeys, type RuntimeKeys } from '../../actors/keys.ts';
-import { leaseOwners } from '../../actors/lease.ts';
-import { ownershipBalanced } from '../../actors/assignment.ts';
+import { leaseOwners, leasesBalanced } from '../../actors/lease.ts';
 import { redisActorStore } from '../../actors/redis-store.ts';
 import { shardOf } from '../../actors/address.ts';
 import type { ActorRecord } from '../../actors/store.ts';
@@ -110,7 +109,7 @@ export function testCluster(options: ClusterOptions = {}) {
     record: (address: ActorAddress): Promise<ActorRecord | null> => store.load(shardOf(address, shards), address),
     /** True when every shard is owned, only by `workerIds`, each holding floor(S/n) or ceil(S/n). */
     async balancedAmong(workerIds: readonly string[]): Promise<boolean> {
-      return ownershipBalanced(await leaseOwners(redis, keys, allShards(shards)), workerIds);
+      return leasesBalanced(redis, keys, shards, workerIds);
     },
     /** Lease holder per shard (null = unowned). */
     owners: () => leaseOwners(redis, keys, allShards(shards)),

@@ -9,10 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { actorAddress, allShards, shardOf } from '../../actors/address.ts';
-import { ownershipBalanced } from '../../actors/assignment.ts';
 import { createActorClient, type ActorClient } from '../../actors/client.ts';
 import { runtimeKeys, type RuntimeKeys } from '../../actors/keys.ts';
-import { leaseOwners } from '../../actors/lease.ts';
+import { leaseOwners, leasesBalanced } from '../../actors/lease.ts';
 import type { OrderView } from '../../machines/order/view.ts';
 import type { Role } from '../../src/auth/principal.ts';
 import { loadConfig } from '../../src/config/config.ts';
@@ -209,7 +208,7 @@ export async function startTestSystem(options: SystemOptions = {}) {
     // Every shard owned, spread evenly over the workers: asks are handled at once, and a killed worker takes its share.
     await waitFor(async () => (await call('GET', '/readyz')).status === 200, 20_000, 'every shard to be owned');
     await waitFor(
-      async () => ownershipBalanced(await leaseOwners(redis, keys, allShards(SHARDS)), workerIds),
+      () => leasesBalanced(redis, keys, SHARDS, workerIds),
       20_000,
       'the shards to be balanced over the workers',
     );
