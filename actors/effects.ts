@@ -41,8 +41,21 @@ export function createEffectRunner(deps: {
       }
     }
   };
-  // In order: a cancel followed by a schedule of the same timer must not be reordered.
+  // All at once, not one round trip after another: sends, replies and pushes are issued in order on one
+  // connection, which keeps their order; timer operations are chained, so a cancel followed by a schedule of the
+  // same timer is never reordered (BullMQ calls do not go out the moment they are made).
   return async (effects) => {
-    for (const effect of effects) await run(effect);
+    if (effects.length === 1) return run(effects[0] as PlannedEffect);
+    const started: Promise<void>[] = [];
+    let timers: Promise<void> | null = null;
+    for (const effect of effects) {
+      if (effect.type === 'schedule' || effect.type === 'cancel') {
+        timers = timers === null ? run(effect) : timers.then(() => run(effect));
+        started.push(timers);
+      } else {
+        started.push(run(effect));
+      }
+    }
+    await Promise.all(started);
   };
 }

@@ -19,8 +19,12 @@ const messageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('get') }),
   z.object({ type: z.literal('arm'), timerId: z.string(), delayMs: z.number().int().nonnegative() }),
   z.object({ type: z.literal('disarm'), timerId: z.string() }),
+  /** Cancels the timer and schedules it again, in one decision. */
+  z.object({ type: z.literal('rearm'), timerId: z.string(), delayMs: z.number().int().nonnegative() }),
   z.object({ type: z.literal('ring') }),
   z.object({ type: z.literal('forward'), toId: z.string(), seq: z.number().int() }),
+  /** Sends `add` for each of `seqs` to one actor, in one decision. */
+  z.object({ type: z.literal('fan'), toId: z.string(), seqs: z.array(z.number().int()) }),
   z.object({ type: z.literal('boom') }),
 ]);
 export type CounterMessage = z.infer<typeof messageSchema>;
@@ -43,10 +47,20 @@ export function counterBehavior(writer = `pid-${process.pid}`): ActorBehavior<Co
           return { state, effects: [{ type: 'schedule', timerId: message.timerId, delayMs: message.delayMs, body: { type: 'ring' } }] };
         case 'disarm':
           return { state, effects: [{ type: 'cancel', timerId: message.timerId }] };
+        case 'rearm':
+          return {
+            state,
+            effects: [
+              { type: 'cancel', timerId: message.timerId },
+              { type: 'schedule', timerId: message.timerId, delayMs: message.delayMs, body: { type: 'ring' } },
+            ],
+          };
         case 'ring':
           return { state: { ...state, rings: state.rings + 1 }, effects: [] };
         case 'forward':
           return { state, effects: [{ type: 'send', to: actorAddress('counter', message.toId), body: { type: 'add', seq: message.seq } }] };
+        case 'fan':
+          return { state, effects: message.seqs.map((seq) => ({ type: 'send', to: actorAddress('counter', message.toId), body: { type: 'add', seq } })) };
         case 'boom':
           throw new Error('boom requested');
         default: {

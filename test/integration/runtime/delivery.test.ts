@@ -34,4 +34,16 @@ describe.each(['combined', 'per-shard'] as const)('delivery across worker proces
     const writers = new Set(records.flatMap((r) => (r?.state as CounterState).writers));
     expect(writers.size).toBe(3);
   });
+
+  it('given one decision that sends 50 messages to one actor, when they are delivered, then that actor applies them in the order sent', async () => {
+    cluster = testCluster({ shards: 8, inboxReads });
+    const c = cluster;
+    await c.spawnWorker();
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const target = c.address(`FAN-TO-${suffix}`);
+    await c.client.tell(c.address(`FAN-FROM-${suffix}`), { type: 'fan', toId: `FAN-TO-${suffix}`, seqs: range(50) });
+
+    await waitFor(async () => ((await c.record(target))?.state as CounterState | undefined)?.seqs.length === 50, 15_000, '50 messages applied');
+    expect(((await c.record(target))?.state as CounterState).seqs).toEqual(range(50));
+  });
 });

@@ -56,4 +56,18 @@ describe('durable timers', () => {
     await waitFor(async () => (await rings(c, 'CANCEL-1')) >= 1, 10_000, 'the late timer');
     expect(await rings(c, 'CANCEL-1')).toBe(1);
   });
+
+  it('given a far-off timer, when one decision cancels it and schedules it again sooner, then it fires once, at the new time', async () => {
+    cluster = testCluster({ shards: 4 });
+    const c = cluster;
+    await c.spawnWorker();
+    const id = `REARM-${Math.random().toString(36).slice(2, 8)}`;
+    await c.client.tell(c.address(id), { type: 'arm', timerId: 'snooze', delayMs: 600_000 });
+    await c.client.tell(c.address(id), { type: 'rearm', timerId: 'snooze', delayMs: 200 });
+    // Carried out out of order (schedule, then cancel), the schedule would find the old job and the cancel remove it.
+    await waitFor(async () => (await rings(c, id)) >= 1, 10_000, 'the rearmed timer');
+    await c.client.tell(c.address(id), { type: 'arm', timerId: 'later', delayMs: 300 });
+    await waitFor(async () => (await rings(c, id)) >= 2, 10_000, 'a later timer');
+    expect(await rings(c, id)).toBe(2);
+  });
 });
