@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decideCell, initialCellState, nearest, type CellState } from '../../../machines/cell/cell.ts';
 import type { CellMessage, DriverEntered, FindCandidates } from '../../../machines/dispatch/protocol.ts';
+import { compareCandidates, scoreDriver } from '../../../machines/dispatch/score.ts';
+import { seededRandom } from '../../../src/shared/seeded-random.ts';
 
 const config = { silenceMs: 30_000, zoneRefreshMs: null };
 const T0 = Date.parse('2024-05-01T12:00:00Z');
@@ -86,5 +88,47 @@ describe('cell queries', () => {
     expect(decision.effects).toEqual([
       { type: 'respond', body: { type: 'Candidates', queryId: 'q', cell: '8828308281fffff', candidates: [expect.objectContaining({ driverId: 'D00' })], truncated: true } },
     ]);
+  });
+});
+
+describe('cell query against brute force', () => {
+  it('given 300 random cells (silent, excluded, loaded, moving and tied drivers), when queried from inside and outside, then it answers exactly what scoring every driver answers', () => {
+    const rnd = seededRandom(4242);
+    let answered = 0;
+    for (let round = 0; round < 300; round++) {
+      const n = Math.floor(rnd() * 160);
+      const spread = 0.002 + rnd() * 0.01;
+      const drivers: DriverEntered[] = Array.from({ length: n }, (_, i) => {
+        const moving = rnd() < 0.3;
+        // A few share a position (ties broken by id) or a latitude (the sweep's order).
+        const twin = i > 0 && rnd() < 0.1;
+        return entered(`D${String(i).padStart(3, '0')}`, 1, twin ? 0 : (rnd() * 2 - 1) * spread, {
+          lng: PICKUP.lng + (twin ? 0 : (rnd() * 2 - 1) * spread * 1.3),
+          load: Math.floor(rnd() * 3),
+          heading: moving ? rnd() * 360 : null,
+          speedKph: moving ? 5 + rnd() * 30 : null,
+          seenAt: T0 - Math.floor(rnd() * 40_000),
+        });
+      });
+      const state = given(drivers);
+      const pickup = { lat: PICKUP.lat + (rnd() * 2 - 1) * spread * 2, lng: PICKUP.lng + (rnd() * 2 - 1) * spread * 2 };
+      const exclude = drivers.filter(() => rnd() < 0.1).map((d) => d.driverId);
+      const score = { speedKph: 10 + rnd() * 30, loadWeightS: rnd() < 0.5 ? 0 : rnd() * 300, headingWeightS: rnd() < 0.5 ? 0 : rnd() * 120 };
+      const k = Math.floor(rnd() * 12);
+      const now = T0 + Math.floor(rnd() * 5_000);
+
+      const eligible = state.drivers
+        .filter((e) => e.seenAt >= now - config.silenceMs && !exclude.includes(e.driverId))
+        .map((e) => ({ driverId: e.driverId, ...scoreDriver(pickup, e, score) }))
+        .sort(compareCandidates);
+      const answer = nearest(state, query({ pickup, k, exclude, score }), now, config);
+
+      expect(answer.candidates.map((c) => c.driverId)).toEqual(eligible.slice(0, k).map((c) => c.driverId));
+      expect(answer.candidates.map((c) => c.score)).toEqual(eligible.slice(0, k).map((c) => c.score));
+      expect(answer.truncated).toBe(eligible.length > answer.candidates.length);
+      answered += answer.candidates.length;
+    }
+    // Most queries found someone: the comparison is not between empty answers.
+    expect(answered).toBeGreaterThan(300 * 3);
   });
 });
