@@ -53,8 +53,15 @@ export interface Activation {
   readonly lastActiveAt: number;
   /** Resolves when the mailbox is empty and nothing is in progress. */
   idle(): Promise<void>;
-  /** The last committed record (null before activation finished). */
+  /** The actor's record as it stands in memory (null before activation finished); see `unsaved`. */
   readonly record: ActorRecord | null;
+  /** Whether the record holds changes not written yet (deferred ones, see `ActorBehavior.deferrable`). */
+  readonly unsaved: boolean;
+  /**
+   * The actor is dropped from its shard: it never writes again, and changes not written are lost (as in a crash) —
+   * a later activation of the same actor, even under the same lease, must not be overwritten by this one.
+   */
+  close(): void;
   /** The last messages settled, newest last (ops inspector). */
   recent(): readonly RecentMessage[];
 }
@@ -95,6 +102,32 @@ export function createActivation(deps: ActivationDeps): Activation {
   /** A ring of the last RECENT_KEPT settled messages; `recentNext` is where the next one goes (the oldest). */
   const recent: (RecentEntry | undefined)[] = new Array<RecentEntry | undefined>(RECENT_KEPT);
   let recentNext = 0;
+  /** When the record first held a change not written yet (a deferred one), ms; null when all is written. */
+  let unsavedSince: number | null = null;
+  let saveTimer: NodeJS.Timeout | null = null;
+  /** The save timer fired, or the mailbox is being settled: write the unsaved changes once the queue is empty. */
+  let saveDue = false;
+  let closed = false;
+
+  const wake = () => {
+    if (!closed) draining ??= Promise.resolve().then(drain);
+  };
+  const deferred = (now: number, maxMs: number) => {
+    if (unsavedSince !== null) return;
+    unsavedSince = now;
+    saveTimer = setTimeout(() => {
+      saveTimer = null;
+      saveDue = true;
+      wake();
+    }, maxMs);
+    saveTimer.unref();
+  };
+  const saved = () => {
+    unsavedSince = null;
+    saveDue = false;
+    if (saveTimer) clearTimeout(saveTimer);
+    saveTimer = null;
+  };
 
   /**
    * Records what the batch's messages came to (ops view, metrics, dead letters). Returns a promise only when a
@@ -121,22 +154,51 @@ export function createActivation(deps: ActivationDeps): Activation {
         if (record.outbox.length > 0) await deps.runEffects(record.outbox);
       }
       let conflicts = 0;
-      while (queue.length > 0) {
-        const fence = deps.fence();
+      for (;;) {
+        if (queue.length === 0) {
+          if (!saveDue || unsavedSince === null) break;
+          // Write the deferred changes on their own (no acknowledgement rides along). Every effect decided so far
+          // has been carried out, so the written outbox is empty: nothing for a later activation to run again.
+          const fence = closed ? null : deps.fence();
+          if (fence === null) return;
+          const ttl = deps.behavior.stateTtlMs ? { ttlMs: deps.behavior.stateTtlMs } : {};
+          const outcome = await deps.store.commit({ shard: deps.shard, address: deps.address, fence, record: { ...record, outbox: [] }, ackIds: [], ...ttl });
+          if (outcome === 'fenced') {
+            deps.onFenced();
+            return;
+          }
+          if (outcome === 'conflict') throw new Error(`${deps.address}: a deferred write conflicted (deferrable kinds need a store without optimistic concurrency)`);
+          saved();
+          continue;
+        }
+        const fence = closed ? null : deps.fence();
         if (fence === null) return;
         const batch = queue.splice(0, deps.behavior.maxBatch ?? deps.maxBatch);
         inProgress = batch.length;
-        const result = applyBatch(deps.behavior, deps.address, record, batch, deps.clock.now());
-        if (!result.stateChanged) {
-          // A query: nothing to persist. Effects first, then the acknowledgement — a crash in between redelivers the
-          // message, which decides the same again (receivers drop the repeated effects).
+        const now = deps.clock.now();
+        const result = applyBatch(deps.behavior, deps.address, record, batch, now);
+        const deferrable = deps.behavior.deferrable;
+        const defer =
+          result.stateChanged &&
+          deferrable !== undefined &&
+          (unsavedSince === null || now - unsavedSince < deferrable.maxMs) &&
+          deferrable.changes(record.state, result.record.state);
+        if (!result.stateChanged || defer) {
+          // A query, or a change the behaviour lets the host write later: nothing to write now. Effects first, then
+          // the acknowledgement — a crash in between redelivers the message, which decides the same again
+          // (receivers drop the repeated effects).
           if (result.applied && result.record.outbox.length > 0) await deps.runEffects(result.record.outbox);
           if ((await deps.store.acknowledge({ shard: deps.shard, address: deps.address, fence, ackIds: result.ackIds, record: result.record })) === 'fenced') {
             queue.length = 0;
             deps.onFenced();
             return;
           }
-          record = { ...record, appliedThrough: result.record.appliedThrough, recentIds: result.record.recentIds };
+          if (defer) {
+            record = result.record;
+            deferred(now, deferrable.maxMs);
+          } else {
+            record = { ...record, appliedThrough: result.record.appliedThrough, recentIds: result.record.recentIds };
+          }
           const parking = settled(result.outcomes, deps.clock.now());
           if (parking) await parking;
           inProgress = 0;
@@ -163,6 +225,7 @@ export function createActivation(deps: ActivationDeps): Activation {
           continue;
         }
         conflicts = 0;
+        saved();
         const settle = deps.behavior.settle;
         record = settle ? { ...result.record, state: settle(result.record.state) } : result.record;
         const parking = settled(result.outcomes, deps.clock.now());
@@ -185,7 +248,7 @@ export function createActivation(deps: ActivationDeps): Activation {
     enqueue(entry) {
       queue.push(entry);
       // Started in a microtask so that `draining` is set before drain() can finish and clear it.
-      draining ??= Promise.resolve().then(drain);
+      wake();
     },
     get load() {
       return queue.length + inProgress;
@@ -196,6 +259,13 @@ export function createActivation(deps: ActivationDeps): Activation {
     get record() {
       return record;
     },
+    get unsaved() {
+      return unsavedSince !== null;
+    },
+    close() {
+      closed = true;
+      saved();
+    },
     recent: () => {
       const out: RecentMessage[] = [];
       for (let i = 0; i < RECENT_KEPT; i++) {
@@ -205,6 +275,11 @@ export function createActivation(deps: ActivationDeps): Activation {
       return out;
     },
     idle: async () => {
+      // Settling a mailbox (the shard is handed over or restarts) writes what was deferred.
+      if (unsavedSince !== null && deps.fence() !== null) {
+        saveDue = true;
+        wake();
+      }
       while (draining) await draining;
     },
   };

@@ -22,6 +22,14 @@ export interface ActorBehavior<State, Message> {
    * appended. Called by the host after every successful commit; identity when absent.
    */
   settle?(state: State): State;
+  /**
+   * Changes the host may write later. When `changes(before, after)` holds for a batch, the host acknowledges the
+   * batch without writing the state, and writes it within `maxMs` (ms) — sooner with the next batch it must write,
+   * or when the shard is handed over. A crash loses at most `maxMs` of such changes, so this is only for state the
+   * messages themselves keep rebuilding (a cell's driver positions, which drivers refresh every few seconds), never
+   * for anything a client was told.
+   */
+  readonly deferrable?: { readonly changes: (before: State, after: State) => boolean; readonly maxMs: number };
   /** Most messages folded into one commit; event-sourced kinds commit message by message. @default the host's */
   readonly maxBatch?: number;
   /** A summary of the state for ops views; defaults to the state itself. */

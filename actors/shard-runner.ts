@@ -218,6 +218,7 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
 
   const settleAll = async () => {
     await Promise.all([...activations.values()].map((a) => a.idle()));
+    for (const a of activations.values()) a.close();
     activations.clear();
     inFlight = 0;
     backPressured = false;
@@ -262,7 +263,9 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
       const now = deps.clock.now();
       let count = 0;
       for (const [address, a] of activations) {
-        if (a.load === 0 && now - a.lastActiveAt >= idleForMs) {
+        // One still holding deferred changes stays until its save timer wrote them.
+        if (a.load === 0 && !a.unsaved && now - a.lastActiveAt >= idleForMs) {
+          a.close();
           activations.delete(address);
           count++;
         }

@@ -119,6 +119,20 @@ function announce(state: CellState, now: number, config: CellConfig): CellDecisi
   };
 }
 
+/**
+ * Whether `after` differs from `before` only by refreshed entries (position, heading, speed, load, version, last
+ * seen): the same drivers in the same order, and nothing else changed. Such a change may be written late: one
+ * lost in a crash is redone by that driver's next refresh.
+ */
+export function onlyRefreshed(before: CellState, after: CellState): boolean {
+  if (before.departed !== after.departed || before.prunedAt !== after.prunedAt || before.announced !== after.announced) return false;
+  const a = before.drivers;
+  const b = after.drivers;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if ((a[i] as CellEntry).driverId !== (b[i] as CellEntry).driverId) return false;
+  return true;
+}
+
 /** Drops silent entries and forgotten departures, at most once per `silenceMs`. */
 function prune(state: CellState, now: number, config: CellConfig): CellState {
   if (now - state.prunedAt < config.silenceMs) return state;

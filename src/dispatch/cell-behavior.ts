@@ -1,9 +1,15 @@
 import type { ActorBehavior } from '../../actors/behavior.ts';
-import { decideCell, initialCellState, type CellState } from '../../machines/cell/cell.ts';
+import { decideCell, initialCellState, onlyRefreshed, type CellState } from '../../machines/cell/cell.ts';
 import type { CellMessage } from '../../machines/dispatch/protocol.ts';
 import { cellConfigOf, type DispatchSettings } from './config.ts';
 import { runtimeEffects } from './effects.ts';
 import { cellMessageSchema, parserOf } from './schemas.ts';
+
+/**
+ * How late a cell may write refreshed entries, ms: far below the drivers' refresh interval (10 s by default) and
+ * silence timeout (30 s), so a cell restored after a crash lists everyone it did, at most this much staler.
+ */
+const CELL_REFRESH_SAVE_MS = 2_000;
 
 /**
  * Kind `cell`, id = an H3 index at the configured resolution. Told by drivers (`DriverEntered`, `DriverLeft`);
@@ -21,6 +27,9 @@ export function cellBehavior(settings: DispatchSettings): ActorBehavior<CellStat
       return { state: decision.state, effects: runtimeEffects(decision.effects, meta) };
     },
     stateTtlMs: settings.cellStateTtlMs,
+    // A refresh rewrote the whole cell (every entry) per driver every few seconds — most of what a busy worker
+    // wrote. Refreshes are now written at most every CELL_REFRESH_SAVE_MS; a crash loses at most that much of them.
+    deferrable: { changes: onlyRefreshed, maxMs: CELL_REFRESH_SAVE_MS },
     describe(state) {
       return {
         value: 'LISTING',

@@ -30,6 +30,8 @@ export interface ClusterOptions {
   reclaimAfterMs?: number;
   /** INBOX_READS of the workers. */
   inboxReads?: 'combined' | 'per-shard';
+  /** How late the counter actors may write what `touch` changes, ms. */
+  counterDeferMs?: number;
 }
 
 /**
@@ -61,6 +63,7 @@ export function testCluster(options: ClusterOptions = {}) {
         PASSIVATE_AFTER_MS: String(options.passivateAfterMs ?? 300_000),
         RECLAIM_AFTER_MS: String(options.reclaimAfterMs ?? 30_000),
         INBOX_READS: options.inboxReads ?? 'combined',
+        COUNTER_DEFER_MS: String(options.counterDeferMs ?? 1_000),
         LOG_LEVEL: process.env.TEST_WORKER_LOG_LEVEL ?? 'warn',
       },
       { stdio: 'pipe' },

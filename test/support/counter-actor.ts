@@ -12,6 +12,8 @@ export interface CounterState {
   readonly rings: number;
   /** The worker that applied each seq — shows which process wrote. */
   readonly writers: readonly string[];
+  /** Counted by `touch`, a change the host may write late (absent in records written before it existed). */
+  readonly touches?: number;
 }
 
 const messageSchema = z.discriminatedUnion('type', [
@@ -22,6 +24,7 @@ const messageSchema = z.discriminatedUnion('type', [
   /** Cancels the timer and schedules it again, in one decision. */
   z.object({ type: z.literal('rearm'), timerId: z.string(), delayMs: z.number().int().nonnegative() }),
   z.object({ type: z.literal('ring') }),
+  z.object({ type: z.literal('touch') }),
   z.object({ type: z.literal('forward'), toId: z.string(), seq: z.number().int() }),
   /** Sends `add` for each of `seqs` to one actor, in one decision. */
   z.object({ type: z.literal('fan'), toId: z.string(), seqs: z.array(z.number().int()) }),
@@ -29,7 +32,8 @@ const messageSchema = z.discriminatedUnion('type', [
 ]);
 export type CounterMessage = z.infer<typeof messageSchema>;
 
-export function counterBehavior(writer = `pid-${process.pid}`): ActorBehavior<CounterState, CounterMessage> {
+/** `deferMs`: how late the host may write what `touch` changes. */
+export function counterBehavior(writer = `pid-${process.pid}`, deferMs = 1_000): ActorBehavior<CounterState, CounterMessage> {
   return {
     kind: 'counter',
     parse: (body) => {
@@ -37,6 +41,8 @@ export function counterBehavior(writer = `pid-${process.pid}`): ActorBehavior<Co
       return parsed.success ? ok(parsed.data) : err(parsed.error.issues[0]?.message ?? 'invalid');
     },
     initialState: () => ({ seqs: [], rings: 0, writers: [] }),
+    // Only a batch of touches (nothing else changed) may be written late.
+    deferrable: { changes: (before, after) => before.seqs === after.seqs && before.rings === after.rings && before.writers === after.writers, maxMs: deferMs },
     decide(state, message) {
       switch (message.type) {
         case 'add':
@@ -57,6 +63,8 @@ export function counterBehavior(writer = `pid-${process.pid}`): ActorBehavior<Co
           };
         case 'ring':
           return { state: { ...state, rings: state.rings + 1 }, effects: [] };
+        case 'touch':
+          return { state: { ...state, touches: (state.touches ?? 0) + 1 }, effects: [] };
         case 'forward':
           return { state, effects: [{ type: 'send', to: actorAddress('counter', message.toId), body: { type: 'add', seq: message.seq } }] };
         case 'fan':

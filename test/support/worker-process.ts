@@ -6,4 +6,4 @@ import { hosted } from '../../actors/behavior.ts';
 
 const config = workerConfigFromEnv();
 const log = createLogger({ name: 'test-worker', level: config.logLevel });
-await runWorker({ config, behaviors: [hosted(counterBehavior())], log });
+await runWorker({ config, behaviors: [hosted(counterBehavior(undefined, Number(process.env.COUNTER_DEFER_MS ?? 1_000)))], log });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideCell, initialCellState, nearest, type CellState } from '../../../machines/cell/cell.ts';
+import { decideCell, initialCellState, nearest, onlyRefreshed, type CellState } from '../../../machines/cell/cell.ts';
 import type { CellMessage, DriverEntered, FindCandidates } from '../../../machines/dispatch/protocol.ts';
 import { compareCandidates, scoreDriver } from '../../../machines/dispatch/score.ts';
 import { seededRandom } from '../../../src/shared/seeded-random.ts';
@@ -130,5 +130,29 @@ describe('cell query against brute force', () => {
     }
     // Most queries found someone: the comparison is not between empty answers.
     expect(answered).toBeGreaterThan(300 * 3);
+  });
+});
+
+describe('which cell changes may be written late', () => {
+  const listed = given([entered('D1', 1), entered('D2', 1)]);
+  const after = (m: CellMessage) => decideCell(listed, m, { now: T0 + 1_000, config }).state;
+
+  it('given listed drivers, when one refreshes its entry, then only refreshed entries changed (deferrable)', () => {
+    expect(onlyRefreshed(listed, after(entered('D1', 2, 0.0003)))).toBe(true);
+  });
+
+  it('given listed drivers, when one enters or leaves, then membership changed (written at once)', () => {
+    expect(onlyRefreshed(listed, after(entered('D3', 1)))).toBe(false);
+    expect(onlyRefreshed(listed, after({ type: 'DriverLeft', driverId: 'D2', version: 2 }))).toBe(false);
+  });
+
+  it('given a cell that tells its zone, when a refresh makes it announce again, then that change is written at once', () => {
+    const zoned = { silenceMs: 30_000, zoneRefreshMs: 20_000 };
+    const announcedState = decideCell(initialCellState('8828308281fffff'), entered('D1', 1), { now: T0, config: zoned }).state;
+    const soon = decideCell(announcedState, entered('D1', 2, 0, { seenAt: T0 + 5_000 }), { now: T0 + 5_000, config: zoned }).state;
+    const dueAgain = decideCell(soon, entered('D1', 3, 0, { seenAt: T0 + 21_000 }), { now: T0 + 21_000, config: zoned }).state;
+    expect(onlyRefreshed(announcedState, soon)).toBe(true);
+    expect(dueAgain.announced).toEqual({ occupied: true, at: T0 + 21_000 });
+    expect(onlyRefreshed(soon, dueAgain)).toBe(false);
   });
 });
