@@ -27,8 +27,8 @@ export function cellBehavior(settings: DispatchSettings): ActorBehavior<CellStat
       return { state: decision.state, effects: runtimeEffects(decision.effects, meta) };
     },
     stateTtlMs: settings.cellStateTtlMs,
-    // A refresh rewrote the whole cell (every entry) per driver every few seconds — most of what a busy worker
-    // wrote. Refreshes are now written at most every CELL_REFRESH_SAVE_MS; a crash loses at most that much of them.
+    // Written at once, each refresh would rewrite the whole cell (every entry) for each driver every few seconds —
+    // most of what a busy worker sends to Redis. Refreshed entries wait up to CELL_REFRESH_SAVE_MS instead.
     deferrable: { changes: onlyRefreshed, maxMs: CELL_REFRESH_SAVE_MS },
     describe(state) {
       return {
