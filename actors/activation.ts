@@ -108,6 +108,8 @@ export function createActivation(deps: ActivationDeps): Activation {
   /** The save timer fired, or the mailbox is being settled: write the unsaved changes once the queue is empty. */
   let saveDue = false;
   let closed = false;
+  /** How long the store keeps the record (ephemeral kinds), for every write. */
+  const ttl = deps.behavior.stateTtlMs ? { ttlMs: deps.behavior.stateTtlMs } : {};
 
   const wake = () => {
     if (!closed) draining ??= Promise.resolve().then(drain);
@@ -161,7 +163,6 @@ export function createActivation(deps: ActivationDeps): Activation {
           // has been carried out, so the written outbox is empty: nothing for a later activation to run again.
           const fence = closed ? null : deps.fence();
           if (fence === null) return;
-          const ttl = deps.behavior.stateTtlMs ? { ttlMs: deps.behavior.stateTtlMs } : {};
           const outcome = await deps.store.commit({ shard: deps.shard, address: deps.address, fence, record: { ...record, outbox: [] }, ackIds: [], ...ttl });
           if (outcome === 'fenced') {
             deps.onFenced();
@@ -210,7 +211,7 @@ export function createActivation(deps: ActivationDeps): Activation {
           fence,
           record: result.record,
           ackIds: result.ackIds,
-          ...(deps.behavior.stateTtlMs ? { ttlMs: deps.behavior.stateTtlMs } : {}),
+          ...ttl,
         });
         if (outcome === 'fenced') {
           queue.length = 0;

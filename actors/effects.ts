@@ -45,7 +45,6 @@ export function createEffectRunner(deps: {
   // connection, which keeps their order; timer operations are chained, so a cancel followed by a schedule of the
   // same timer is never reordered (BullMQ calls do not go out the moment they are made).
   return async (effects) => {
-    if (effects.length === 1) return run(effects[0] as PlannedEffect);
     const started: Promise<void>[] = [];
     let timers: Promise<void> | null = null;
     for (const effect of effects) {
