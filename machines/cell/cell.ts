@@ -1,6 +1,7 @@
-import { EARTH_RADIUS_KM, lngScale, zoneOf, type GeoPoint } from '../dispatch/geo.ts';
+import { EARTH_RADIUS_KM, zoneOf, type GeoPoint } from '../dispatch/geo.ts';
+import { beyondSq, bucketSq, bucketsInRing, cellIndexOf, ringWalk, type CellIndex, type RingWalk } from './cell-index.ts';
 import type { Candidate, CellMessage, DriverEntered, DriverLeft, FindCandidates, Outbound } from '../dispatch/protocol.ts';
-import { compareCandidates, scoreAt, type ScoreParams } from '../dispatch/score.ts';
+import { scoreOf, type ScoreParams } from '../dispatch/score.ts';
 
 /**
  * A cell actor's state: the AVAILABLE drivers inside one H3 cell, in memory (persisted as JSON with each commit,
@@ -144,145 +145,209 @@ function prune(state: CellState, now: number, config: CellConfig): CellState {
 
 /**
  * The query's `k` best eligible drivers of this cell, best first (score, then id), and whether more eligible ones
- * exist. Eligible: heard from within `silenceMs` and not excluded. This is the hot path of matching, so it works in
- * three passes over contiguous columns and allocates nothing per driver:
- * 1. squared plane distances of the eligible drivers;
- * 2. the k-th smallest of them (quickselect): the k nearest drivers score at most some S, so a driver whose ETA
- *    alone exceeds S cannot be among the k best;
- * 3. only drivers within that reach are scored and ranked.
+ * exist. Eligible: heard from within `silenceMs` and not excluded. This is the hot path of matching, so it walks
+ * the cell's spatial index (`cell-index.ts`) outwards from the pickup and allocates nothing per driver looked at:
+ * 1. rings of buckets until the k nearest eligible drivers are known: the k-th of them is nearer than anything
+ *    outside the rings walked;
+ * 2. the k nearest score at most some S (their worst), so a driver whose ETA alone exceeds S cannot be among the
+ *    k best: that ETA is the reach;
+ * 3. more rings until the reach is covered; the drivers within reach are scored and ranked.
  */
 export function nearest(state: CellState, query: Pick<FindCandidates, 'pickup' | 'k' | 'exclude' | 'score'>, now: number, config: CellConfig): { candidates: Candidate[]; truncated: boolean } {
   const { pickup, k, score: params } = query;
   const drivers = state.drivers;
+  const horizon = now - config.silenceMs;
   const exclude = query.exclude.length > 0 ? new Set(query.exclude) : null;
-  const m = distances(drivers, columnsOf(drivers), pickup, now - config.silenceMs, exclude);
-  const size = Math.max(0, Math.min(k, m));
-  if (size === 0) return { candidates: [], truncated: m > 0 };
-  const boundSq = m > size ? reachSq(drivers, pickup, params, m, size) : Infinity;
-  const candidates = rank(drivers, state.cell, pickup, params, m, size, boundSq);
-  return { candidates, truncated: m > candidates.length };
+  const index = cellIndexOf(drivers);
+  // More eligible drivers than returned: with `size = min(k, eligible)` returned, that is "more than k".
+  const truncated = eligibleMoreThan(index, horizon, exclude, Math.max(0, k));
+  if (k <= 0 || index.n === 0) return { candidates: [], truncated };
+  const walk = ringWalk(index, pickup);
+  const scan: Scan = { walk, horizon, exclude, collected: 0, nearestK: Math.min(k, index.n), nearestFound: 0 };
+  ensureBuffers(index.n, scan.nearestK, walk.lastRing);
+
+  // 1. The k nearest.
+  let ring = 0;
+  collectRing(scan, ring, Infinity);
+  while (ring < walk.lastRing && !(scan.nearestFound === scan.nearestK && beyondSq(walk, ring) > (buffers.nearestSq[scan.nearestK - 1] as number))) {
+    collectRing(scan, ++ring, Infinity);
+  }
+  const size = scan.nearestFound;
+  if (size === 0) return { candidates: [], truncated };
+  // 2. The reach.
+  const boundSq = reachSq(scan, pickup, params, buffers.nearestSq[size - 1] as number);
+  // 3. Everything within reach.
+  while (ring < walk.lastRing && beyondSq(walk, ring) <= boundSq) collectRing(scan, ++ring, boundSq);
+  return { candidates: rank(scan, state.cell, pickup, params, size, boundSq), truncated };
 }
 
-/** Reused buffers of `nearest`: distances and indexes of the eligible drivers (never read before written). */
-const buffers = { d2: new Float64Array(512), index: new Int32Array(512), selection: new Float64Array(512) };
+/** One query's walk: the eligible drivers looked at so far are `buffers.slot/d2[0..collected)`. */
+interface Scan {
+  readonly walk: RingWalk;
+  readonly horizon: number;
+  readonly exclude: ReadonlySet<string> | null;
+  collected: number;
+  /** How many nearest distances to keep (`buffers.nearestSq`, ascending), and how many are kept. */
+  readonly nearestK: number;
+  nearestFound: number;
+}
 
-/** Pass 1: squared plane distances of the eligible drivers into `buffers`; returns how many. */
-function distances(drivers: readonly CellEntry[], columns: Columns, pickup: GeoPoint, horizon: number, exclude: ReadonlySet<string> | null): number {
-  const n = drivers.length;
-  if (buffers.d2.length < n) {
-    const size = Math.max(n, buffers.d2.length * 2);
-    buffers.d2 = new Float64Array(size);
-    buffers.index = new Int32Array(size);
-    buffers.selection = new Float64Array(size);
+/**
+ * Reused buffers of `nearest` (never read before written): slots and squared distances of the eligible drivers looked
+ * at, the k smallest squared distances, a ring's buckets, and the best k (slot, score, distance) while ranking.
+ */
+const buffers = {
+  slot: new Int32Array(512),
+  d2: new Float64Array(512),
+  nearestSq: new Float64Array(64),
+  ring: new Int32Array(256),
+  topSlot: new Int32Array(64),
+  topScore: new Float64Array(64),
+  topDistance: new Float64Array(64),
+};
+
+function ensureBuffers(n: number, k: number, lastRing: number): void {
+  if (buffers.slot.length < n) {
+    buffers.slot = new Int32Array(Math.max(n, buffers.slot.length * 2));
+    buffers.d2 = new Float64Array(buffers.slot.length);
   }
-  const { d2, index } = buffers;
-  const { lat, lng, seenAt } = columns;
-  const kx = lngScale(pickup);
-  let m = 0;
-  for (let i = 0; i < n; i++) {
-    if ((seenAt[i] as number) < horizon) continue;
-    if (exclude !== null && exclude.has((drivers[i] as CellEntry).driverId)) continue;
-    let dLng = (lng[i] as number) - pickup.lng;
+  if (buffers.nearestSq.length < k) {
+    const size = Math.max(k, buffers.nearestSq.length * 2);
+    buffers.nearestSq = new Float64Array(size);
+    buffers.topSlot = new Int32Array(size);
+    buffers.topScore = new Float64Array(size);
+    buffers.topDistance = new Float64Array(size);
+  }
+  if (buffers.ring.length < 8 * lastRing + 1) buffers.ring = new Int32Array(8 * lastRing + 1);
+}
+
+/** Adds the eligible drivers of one ring of buckets to the scan, but those of buckets farther than `limitSq`. */
+function collectRing(scan: Scan, ring: number, limitSq: number): void {
+  const { walk } = scan;
+  const buckets = buffers.ring;
+  const count = bucketsInRing(walk, ring, buckets);
+  for (let r = 0; r < count; r++) {
+    const b = buckets[r] as number;
+    if (limitSq !== Infinity && bucketSq(walk, b) > limitSq) continue;
+    collectBucket(scan, b);
+  }
+}
+
+/** Adds the eligible drivers of bucket `b` to the scan, with their squared plane distances. */
+function collectBucket(scan: Scan, b: number): void {
+  const { walk, horizon, exclude } = scan;
+  const { index, pickup, kx } = walk;
+  const { start, id, lat, lng, seenAt } = index;
+  const { slot: slots, d2, nearestSq } = buffers;
+  const k = scan.nearestK;
+  let m = scan.collected;
+  let found = scan.nearestFound;
+  const end = start[b + 1] as number;
+  for (let slot = start[b] as number; slot < end; slot++) {
+    if ((seenAt[slot] as number) < horizon) continue;
+    if (exclude !== null && exclude.has(id[slot] as string)) continue;
+    // The arithmetic of planeDistanceSq, inlined: cells, dispatchers and the brute-force tests rank alike.
+    let dLng = (lng[slot] as number) - pickup.lng;
     if (dLng > 180) dLng -= 360;
     else if (dLng < -180) dLng += 360;
     const x = dLng * kx;
-    const y = ((lat[i] as number) - pickup.lat) * RADIANS;
-    index[m] = i;
-    d2[m] = x * x + y * y;
+    const y = ((lat[slot] as number) - pickup.lat) * RADIANS;
+    const dist = x * x + y * y;
+    slots[m] = slot;
+    d2[m] = dist;
     m++;
+    // Keep the k smallest distances, ascending (insertion: most drivers fail the first comparison).
+    if (found < k) found++;
+    else if (dist >= (nearestSq[k - 1] as number)) continue;
+    let at = found - 1;
+    while (at > 0 && (nearestSq[at - 1] as number) > dist) {
+      nearestSq[at] = nearestSq[at - 1] as number;
+      at--;
+    }
+    nearestSq[at] = dist;
   }
-  return m;
+  scan.collected = m;
+  scan.nearestFound = found;
 }
 
-/** Pass 2: the squared distance beyond which no driver can be among the `size` best (from the `size` nearest). */
-function reachSq(drivers: readonly CellEntry[], pickup: GeoPoint, params: ScoreParams, m: number, size: number): number {
-  const { d2, index, selection } = buffers;
-  selection.set(d2.subarray(0, m));
-  const kthSq = quickselect(selection, m, size - 1);
+/** The squared distance beyond which no driver can be among the best: the ETA of the worst of the nearest. */
+function reachSq(scan: Scan, pickup: GeoPoint, params: ScoreParams, kthSq: number): number {
+  const { slot: slots, d2 } = buffers;
   let worst = 0;
-  for (let j = 0; j < m; j++) {
+  for (let j = 0; j < scan.collected; j++) {
     const dj = d2[j] as number;
-    if (dj <= kthSq) worst = Math.max(worst, scoreAt(pickup, drivers[index[j] as number] as CellEntry, Math.sqrt(dj) * EARTH_RADIUS_KM, params));
+    if (dj <= kthSq) worst = Math.max(worst, scoreOfSlot(scan.walk.index, slots[j] as number, pickup, Math.sqrt(dj) * EARTH_RADIUS_KM, params));
   }
   const reach = (worst * params.speedKph) / (EARTH_RADIUS_KM * 3600);
   return reach * reach * (1 + 1e-9);
 }
 
-/** Pass 3: scores what is within reach and keeps the `size` best, (score, driverId) order. */
-function rank(drivers: readonly CellEntry[], cell: string, pickup: GeoPoint, params: ScoreParams, m: number, size: number, boundSq: number): Candidate[] {
-  const { d2, index } = buffers;
-  const top: Candidate[] = [];
-  for (let j = 0; j < m; j++) {
+function scoreOfSlot(index: CellIndex, slot: number, pickup: GeoPoint, distance: number, params: ScoreParams): number {
+  const { lat, lng, heading, speedKph, load } = index;
+  return scoreOf(pickup, lat[slot] as number, lng[slot] as number, heading[slot] as number, speedKph[slot] as number, load[slot] as number, distance, params);
+}
+
+/**
+ * Scores the drivers looked at that are within reach and keeps the `size` best, (score, driverId) order: selected
+ * in the buffers, so only the answer's candidates become objects.
+ */
+function rank(scan: Scan, cell: string, pickup: GeoPoint, params: ScoreParams, size: number, boundSq: number): Candidate[] {
+  const { slot: slots, d2, topSlot, topScore, topDistance } = buffers;
+  const { id, lat, lng, load, version } = scan.walk.index;
+  let count = 0;
+  for (let j = 0; j < scan.collected; j++) {
     const dj = d2[j] as number;
     if (dj > boundSq) continue;
-    const e = drivers[index[j] as number] as CellEntry;
+    const slot = slots[j] as number;
     const distance = Math.sqrt(dj) * EARTH_RADIUS_KM;
-    const score = scoreAt(pickup, e, distance, params);
-    const last = top.length === size ? (top[size - 1] as Candidate) : null;
-    if (last !== null && (score > last.score || (score === last.score && e.driverId > last.driverId))) continue;
-    const candidate: Candidate = { driverId: e.driverId, cell, lat: e.lat, lng: e.lng, distanceKm: distance, score, load: e.load, version: e.version };
-    let at = top.length;
-    while (at > 0 && compareCandidates(candidate, top[at - 1] as Candidate) < 0) at--;
-    if (at >= size) continue;
-    top.splice(at, 0, candidate);
-    if (top.length > size) top.pop();
+    const score = scoreOfSlot(scan.walk.index, slot, pickup, distance, params);
+    if (count === size) {
+      const last = topScore[size - 1] as number;
+      if (score > last || (score === last && (id[slot] as string) > (id[topSlot[size - 1] as number] as string))) continue;
+    } else {
+      count++;
+    }
+    let at = count - 1;
+    while (at > 0) {
+      const before = topScore[at - 1] as number;
+      if (score > before || (score === before && (id[slot] as string) > (id[topSlot[at - 1] as number] as string))) break;
+      topSlot[at] = topSlot[at - 1] as number;
+      topScore[at] = before;
+      topDistance[at] = topDistance[at - 1] as number;
+      at--;
+    }
+    topSlot[at] = slot;
+    topScore[at] = score;
+    topDistance[at] = distance;
+  }
+  const top: Candidate[] = new Array<Candidate>(count);
+  for (let i = 0; i < count; i++) {
+    const slot = topSlot[i] as number;
+    top[i] = {
+      driverId: id[slot] as string,
+      cell,
+      lat: lat[slot] as number,
+      lng: lng[slot] as number,
+      distanceKm: topDistance[i] as number,
+      score: topScore[i] as number,
+      load: load[slot] as number,
+      version: version[slot] as number,
+    };
   }
   return top;
 }
 
-/** The (r+1)-th smallest of a[0..n), reordering a (Hoare's selection). */
-function quickselect(a: Float64Array, n: number, r: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  while (hi > lo) {
-    const pivot = a[(lo + hi) >> 1] as number;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while ((a[i] as number) < pivot) i++;
-      while ((a[j] as number) > pivot) j--;
-      if (i <= j) {
-        const t = a[i] as number;
-        a[i] = a[j] as number;
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (r <= j) hi = j;
-    else if (r >= i) lo = i;
-    else break;
+/** Whether more than `limit` drivers of the cell are eligible (stops counting past it). */
+function eligibleMoreThan(index: CellIndex, horizon: number, exclude: ReadonlySet<string> | null, limit: number): boolean {
+  if (index.n <= limit) return false;
+  if (exclude === null && index.minSeenAt >= horizon) return true;
+  let count = 0;
+  for (let slot = 0; slot < index.n; slot++) {
+    if ((index.seenAt[slot] as number) < horizon) continue;
+    if (exclude !== null && exclude.has(index.id[slot] as string)) continue;
+    if (++count > limit) return true;
   }
-  return a[r] as number;
+  return false;
 }
 
 const RADIANS = Math.PI / 180;
-
-/**
- * The positions of a cell's drivers as contiguous columns, derived from (and cached per) the immutable `drivers`
- * array: a query over a city's cells then scans a few KB per cell instead of chasing hundreds of objects across the
- * heap. A new array (any change) gets new columns; the old ones are garbage with it. A cache, not state: the
- * persisted state is `drivers` alone.
- */
-interface Columns {
-  readonly lat: Float64Array;
-  readonly lng: Float64Array;
-  readonly seenAt: Float64Array;
-}
-const columnCache = new WeakMap<readonly CellEntry[], Columns>();
-
-function columnsOf(drivers: readonly CellEntry[]): Columns {
-  let columns = columnCache.get(drivers);
-  if (!columns) {
-    const n = drivers.length;
-    columns = { lat: new Float64Array(n), lng: new Float64Array(n), seenAt: new Float64Array(n) };
-    for (let i = 0; i < n; i++) {
-      const e = drivers[i] as CellEntry;
-      columns.lat[i] = e.lat;
-      columns.lng[i] = e.lng;
-      columns.seenAt[i] = e.seenAt;
-    }
-    columnCache.set(drivers, columns);
-  }
-  return columns;
-}

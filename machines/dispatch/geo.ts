@@ -38,13 +38,16 @@ export function planeDistanceSq(from: GeoPoint, kx: number, to: GeoPoint): numbe
   return x * x + y * y;
 }
 
-/** Initial bearing from `from` to `to` in the same local projection, degrees clockwise from north, [0, 360). */
-export function bearingDeg(from: GeoPoint, to: GeoPoint): number {
-  let dLng = to.lng - from.lng;
+/**
+ * Initial bearing from (`fromLat`, `fromLng`) to `to` in the same local projection, degrees clockwise from north,
+ * [0, 360).
+ */
+export function bearingDegFrom(fromLat: number, fromLng: number, to: GeoPoint): number {
+  let dLng = to.lng - fromLng;
   if (dLng > 180) dLng -= 360;
   else if (dLng < -180) dLng += 360;
-  const x = dLng * Math.cos(from.lat * DEG);
-  const y = to.lat - from.lat;
+  const x = dLng * Math.cos(fromLat * DEG);
+  const y = to.lat - fromLat;
   const deg = Math.atan2(x, y) / DEG;
   return deg < 0 ? deg + 360 : deg;
 }
@@ -202,17 +205,19 @@ export function coveredRadiusKm(pickup: GeoPoint, pickupCell: string, rings: num
 
 /** Smallest distance from a point inside a polygon to its edges, km, in the projection around the point. */
 function distanceToBoundaryKm(point: GeoPoint, polygon: readonly GeoPoint[]): number {
-  const cosLat = Math.cos(point.lat * DEG);
-  const xy = (p: GeoPoint) => ({ x: (p.lng - point.lng) * DEG * cosLat * EARTH_RADIUS_KM, y: (p.lat - point.lat) * DEG * EARTH_RADIUS_KM });
+  const kx = DEG * Math.cos(point.lat * DEG) * EARTH_RADIUS_KM;
+  const ky = DEG * EARTH_RADIUS_KM;
   let best = Infinity;
   for (let i = 0; i < polygon.length; i++) {
-    const a = xy(polygon[i] as GeoPoint);
-    const b = xy(polygon[(i + 1) % polygon.length] as GeoPoint);
-    const dx = b.x - a.x;
-    const dy = b.y - a.y;
+    const p = polygon[i] as GeoPoint;
+    const q = polygon[(i + 1) % polygon.length] as GeoPoint;
+    const ax = (p.lng - point.lng) * kx;
+    const ay = (p.lat - point.lat) * ky;
+    const dx = (q.lng - point.lng) * kx - ax;
+    const dy = (q.lat - point.lat) * ky - ay;
     const len2 = dx * dx + dy * dy;
-    const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, -(a.x * dx + a.y * dy) / len2));
-    best = Math.min(best, Math.hypot(a.x + t * dx, a.y + t * dy));
+    const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len2));
+    best = Math.min(best, Math.hypot(ax + t * dx, ay + t * dy));
   }
   return best;
 }

@@ -1,4 +1,4 @@
-import { bearingDeg, distanceKm, type GeoPoint } from './geo.ts';
+import { bearingDegFrom, distanceKm, type GeoPoint } from './geo.ts';
 
 /**
  * How a candidate driver is scored for one order: an estimated cost in seconds, lower is better.
@@ -52,9 +52,17 @@ export function scoreLowerBound(distanceKm: number, params: ScoreParams): number
 
 /** The score of a driver at a known distance from the pickup (the cell's inner loop computes the distance). */
 export function scoreAt(pickup: GeoPoint, driver: ScoredDriver, distance: number, params: ScoreParams): number {
-  let score = etaSeconds(distance, params.speedKph) + params.loadWeightS * driver.load;
-  if (params.headingWeightS > 0 && driver.heading !== null && (driver.speedKph ?? 0) >= MOVING_KPH && distance > HEADING_MIN_KM) {
-    const theta = (bearingDeg(driver, pickup) - driver.heading) * DEG;
+  return scoreOf(pickup, driver.lat, driver.lng, driver.heading ?? Number.NaN, driver.speedKph ?? 0, driver.load, distance, params);
+}
+
+/**
+ * `scoreAt` on a driver's fields (heading NaN: none; speed 0: unknown): what a cell's index scores from its columns
+ * without touching the driver's object. The one formula of the score.
+ */
+export function scoreOf(pickup: GeoPoint, lat: number, lng: number, heading: number, speedKph: number, load: number, distance: number, params: ScoreParams): number {
+  let score = etaSeconds(distance, params.speedKph) + params.loadWeightS * load;
+  if (params.headingWeightS > 0 && !Number.isNaN(heading) && speedKph >= MOVING_KPH && distance > HEADING_MIN_KM) {
+    const theta = (bearingDegFrom(lat, lng, pickup) - heading) * DEG;
     score += (params.headingWeightS * (1 - Math.cos(theta))) / 2;
   }
   return score;

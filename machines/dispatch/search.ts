@@ -145,7 +145,8 @@ export function receive(search: SearchRound, answer: Candidates): SearchRound {
   if (answer.queryId !== search.queryId || !search.pending.includes(answer.cell)) return search;
   const last = answer.candidates.at(-1);
   let truncatedBound = !answer.truncated ? search.truncatedBound : Math.min(search.truncatedBound ?? Infinity, last?.score ?? -Infinity);
-  let pool = merge(search.pool, answer.candidates);
+  // One past the pool's size: the first one dropped bounds what was left out.
+  let pool = merge(search.pool, answer.candidates, search.poolSize + 1);
   if (pool.length > search.poolSize) {
     // The state stays small (it is persisted with every message): what is dropped counts as truncated.
     truncatedBound = Math.min(truncatedBound ?? Infinity, (pool[search.poolSize] as Candidate).score);
@@ -170,26 +171,34 @@ export function waveComplete(search: SearchRound): boolean {
   return search.pending.length === 0 && search.pendingZones.length === 0;
 }
 
-/** Merges a cell's answer (best first) into the pool (best first); a driver already in the pool keeps its entry. */
-function merge(pool: readonly Candidate[], answer: readonly Candidate[]): readonly Candidate[] {
+/**
+ * Merges a cell's answer (best first) into the pool (best first), up to `limit` entries; a driver already in the
+ * pool keeps its entry.
+ */
+function merge(pool: readonly Candidate[], answer: readonly Candidate[], limit: number): readonly Candidate[] {
   if (answer.length === 0) return pool;
   if (pool.length === 0) return answer;
-  const known = new Set(pool.map((c) => c.driverId));
   const merged: Candidate[] = [];
   let i = 0;
   let j = 0;
-  while (i < pool.length || j < answer.length) {
+  while ((i < pool.length || j < answer.length) && merged.length < limit) {
     const a = pool[i];
     const b = answer[j];
     if (b === undefined || (a !== undefined && compareCandidates(a, b) <= 0)) {
       merged.push(a as Candidate);
       i++;
     } else {
-      if (!known.has(b.driverId)) merged.push(b);
+      // A driver in two answers (it moved between the cells' replies) is rare: the pool is small, a scan will do.
+      if (!inPool(pool, b.driverId)) merged.push(b);
       j++;
     }
   }
   return merged;
+}
+
+function inPool(pool: readonly Candidate[], driverId: string): boolean {
+  for (const c of pool) if (c.driverId === driverId) return true;
+  return false;
 }
 
 /** Gives up on the cells of the wave that have not answered (their query timed out). */

@@ -131,6 +131,27 @@ describe('cell query against brute force', () => {
     // Most queries found someone: the comparison is not between empty answers.
     expect(answered).toBeGreaterThan(300 * 3);
   });
+  it('given drivers on both sides of the antimeridian, all on one spot, or in one line, then answers still equal scoring every driver', () => {
+    const rnd = seededRandom(99);
+    const layouts: { name: string; at: (i: number) => { lat: number; lng: number } }[] = [
+      { name: 'across the antimeridian', at: () => ({ lat: -16.5 + rnd() * 0.01, lng: rnd() < 0.5 ? 179.995 + rnd() * 0.005 : -180 + rnd() * 0.005 }) },
+      { name: 'one spot', at: () => ({ lat: PICKUP.lat + 0.001, lng: PICKUP.lng + 0.001 }) },
+      { name: 'one meridian', at: () => ({ lat: PICKUP.lat + rnd() * 0.01, lng: PICKUP.lng }) },
+      { name: 'one parallel', at: (i) => ({ lat: PICKUP.lat, lng: PICKUP.lng + i * 0.0002 }) },
+    ];
+    for (const layout of layouts) {
+      const drivers = Array.from({ length: 40 }, (_, i) => entered(`D${String(i).padStart(2, '0')}`, 1, 0, { ...layout.at(i), load: i % 3 }));
+      const state = given(drivers);
+      const first = drivers[0] as DriverEntered;
+      const pickups = [first, { lat: first.lat + 0.002, lng: first.lng }, { lat: first.lat, lng: first.lng > 0 ? -179.999 : first.lng - 0.003 }, { lat: first.lat - 1, lng: first.lng + 2 }];
+      for (const pickup of pickups) {
+        const expected = state.drivers.map((e) => ({ driverId: e.driverId, ...scoreDriver(pickup, e, params) })).sort(compareCandidates).slice(0, 7);
+        const answer = nearest(state, query({ pickup, k: 7 }), T0, config);
+        expect(answer.candidates.map((c) => c.driverId), `${layout.name} from ${pickup.lat},${pickup.lng}`).toEqual(expected.map((c) => c.driverId));
+        expect(answer.truncated).toBe(true);
+      }
+    }
+  });
 });
 
 describe('which cell changes may be written late', () => {
