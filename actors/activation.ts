@@ -38,6 +38,11 @@ export interface ActivationDeps {
   readonly onFenced: () => void;
   /** Something unexpected failed (Redis down, a bug): the shard restarts from its pending entries. */
   readonly onFailure: (error: unknown) => void;
+  /**
+   * The actor is finished (`ActorBehavior.finished`), its mailbox is empty and everything is written: it may leave
+   * memory now. Called synchronously at the end of a drain, so no message can have arrived in between.
+   */
+  readonly onFinished: () => void;
 }
 
 /**
@@ -148,6 +153,7 @@ export function createActivation(deps: ActivationDeps): Activation {
   };
 
   const drain = async () => {
+    let finished = false;
     try {
       if (record === null) {
         const loaded = await deps.store.load(deps.shard, deps.address);
@@ -158,17 +164,26 @@ export function createActivation(deps: ActivationDeps): Activation {
       let conflicts = 0;
       for (;;) {
         if (queue.length === 0) {
-          if (!saveDue || unsavedSince === null) break;
-          // Write the deferred changes on their own (no acknowledgement rides along). Every effect decided so far
-          // has been carried out, so the written outbox is empty: nothing for a later activation to run again.
+          const finishing = unsavedSince === null && deps.behavior.finished?.(record.state) === true;
+          // A finished actor leaves memory now, and whatever message comes next activates it again: written without
+          // its outbox (carried out by now), that activation does not run the last batch's effects a second time.
+          const outboxToDrop = finishing && record.outbox.length > 0;
+          if (!outboxToDrop && (!saveDue || unsavedSince === null)) {
+            finished = finishing;
+            break;
+          }
+          // Write the deferred changes (or the dropped outbox) on their own: no acknowledgement rides along. Every
+          // effect decided so far has been carried out, so the written outbox is empty.
           const fence = closed ? null : deps.fence();
           if (fence === null) return;
-          const outcome = await deps.store.commit({ shard: deps.shard, address: deps.address, fence, record: { ...record, outbox: [] }, ackIds: [], ...ttl });
+          const quiet: ActorRecord = { ...record, outbox: [] };
+          const outcome = await deps.store.commit({ shard: deps.shard, address: deps.address, fence, record: quiet, ackIds: [], ...ttl });
           if (outcome === 'fenced') {
             deps.onFenced();
             return;
           }
-          if (outcome === 'conflict') throw new Error(`${deps.address}: a deferred write conflicted (deferrable kinds need a store without optimistic concurrency)`);
+          if (outcome === 'conflict') throw new Error(`${deps.address}: a write without messages conflicted (deferrable and finishing kinds need a store without optimistic concurrency)`);
+          record = quiet;
           saved();
           continue;
         }
@@ -241,6 +256,7 @@ export function createActivation(deps: ActivationDeps): Activation {
       inProgress = 0;
       draining = null;
     }
+    if (finished && !closed) deps.onFinished();
   };
 
   return {

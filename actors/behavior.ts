@@ -30,6 +30,14 @@ export interface ActorBehavior<State, Message> {
    * for anything a client was told.
    */
   readonly deferrable?: { readonly changes: (before: State, after: State) => boolean; readonly maxMs: number };
+  /**
+   * Whether the actor is finished: nothing it holds is worth keeping in memory (an order's driver search that ended).
+   * The host drops a finished actor from memory as soon as its mailbox is empty and its record written — nothing is
+   * lost, a later message activates it again from the store — instead of keeping it until it has been idle for
+   * `PASSIVATE_AFTER_MS`. For kinds with one actor per short-lived thing: at 200 orders/s, five minutes of finished
+   * searches are 60,000 resident actors, which the worker's garbage collector marks again and again. Unset = never.
+   */
+  finished?(state: State): boolean;
   /** Most messages folded into one commit; event-sourced kinds commit message by message. @default the host's */
   readonly maxBatch?: number;
   /** A summary of the state for ops views; defaults to the state itself. */

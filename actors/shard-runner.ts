@@ -122,6 +122,12 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
         log.error({ shard, address, err: error }, 'actor failed; restarting the shard from its pending entries');
         void restart();
       },
+      // Its record is written and its mailbox empty: the next message activates it again from the store.
+      onFinished: () => {
+        if (activations.get(address) !== activation || activation.load > 0 || activation.unsaved) return;
+        activation.close();
+        activations.delete(address);
+      },
     });
     activations.set(address, activation);
     return activation;

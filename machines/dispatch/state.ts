@@ -75,3 +75,25 @@ export function initialDispatchState(orderId: string): DispatchState {
     context: { orderId, order: null, search: null, rounds: 0, reach: 0, tried: [], reservations: 0, offers: 0, current: null, assignment: null, failure: null, watchdog: null, watchdogs: 0, log: [] },
   };
 }
+
+/**
+ * Whether the search has ended (assigned, failed or cancelled): nothing happens until the order writes again (a new
+ * attempt, a cancellation), and the rest are stray answers the search ignores or bounces from its persisted state.
+ */
+export function searchEnded(value: DispatchStateValue): boolean {
+  switch (value) {
+    case 'assigned':
+    case 'failed':
+    case 'cancelled':
+      return true;
+    case 'idle':
+    case 'searching':
+    case 'reserving':
+    case 'offered':
+      return false;
+    default: {
+      const _exhaustive: never = value;
+      return _exhaustive;
+    }
+  }
+}

@@ -2,7 +2,7 @@ import type { ActorBehavior } from '../../actors/behavior.ts';
 import { decideDispatch } from '../../machines/dispatch/decider.ts';
 import type { DispatchMessage } from '../../machines/dispatch/protocol.ts';
 import type { SearchRound } from '../../machines/dispatch/search.ts';
-import { initialDispatchState, type DispatchState } from '../../machines/dispatch/state.ts';
+import { initialDispatchState, searchEnded, type DispatchState } from '../../machines/dispatch/state.ts';
 import { searchConfigOf, type DispatchSettings } from './config.ts';
 import { runtimeEffects } from './effects.ts';
 import { dispatchMessageSchema, parserOf } from './schemas.ts';
@@ -24,6 +24,8 @@ export function dispatchBehavior(settings: DispatchSettings): ActorBehavior<Disp
       return { state: decision.state, effects: runtimeEffects(decision.effects, meta) };
     },
     stateTtlMs: settings.dispatchStateTtlMs,
+    // One actor per order's search: once it has ended, it leaves memory with its last write (see `finished`).
+    finished: (state) => searchEnded(state.value),
     describe(state) {
       const { context: c } = state;
       return {

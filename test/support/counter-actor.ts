@@ -14,6 +14,8 @@ export interface CounterState {
   readonly writers: readonly string[];
   /** Counted by `touch`, a change the host may write late (absent in records written before it existed). */
   readonly touches?: number;
+  /** Set by `finish`: the host may drop the actor from memory after each write (see `ActorBehavior.finished`). */
+  readonly finished?: boolean;
 }
 
 const messageSchema = z.discriminatedUnion('type', [
@@ -29,6 +31,8 @@ const messageSchema = z.discriminatedUnion('type', [
   /** Sends `add` for each of `seqs` to one actor, in one decision. */
   z.object({ type: z.literal('fan'), toId: z.string(), seqs: z.array(z.number().int()) }),
   z.object({ type: z.literal('boom') }),
+  /** Finishes; with `toId`, also sends `add` `seq` to that actor in the same decision. */
+  z.object({ type: z.literal('finish'), toId: z.string().optional(), seq: z.number().int().optional() }),
 ]);
 export type CounterMessage = z.infer<typeof messageSchema>;
 
@@ -42,7 +46,12 @@ export function counterBehavior(writer = `pid-${process.pid}`, deferMs = 1_000):
     },
     initialState: () => ({ seqs: [], rings: 0, writers: [] }),
     // Only a batch of touches (nothing else changed) may be written late.
-    deferrable: { changes: (before, after) => before.seqs === after.seqs && before.rings === after.rings && before.writers === after.writers, maxMs: deferMs },
+    deferrable: {
+      changes: (before, after) =>
+        before.seqs === after.seqs && before.rings === after.rings && before.writers === after.writers && before.finished === after.finished,
+      maxMs: deferMs,
+    },
+    finished: (state) => state.finished === true,
     decide(state, message) {
       switch (message.type) {
         case 'add':
@@ -71,6 +80,11 @@ export function counterBehavior(writer = `pid-${process.pid}`, deferMs = 1_000):
           return { state, effects: message.seqs.map((seq) => ({ type: 'send', to: actorAddress('counter', message.toId), body: { type: 'add', seq } })) };
         case 'boom':
           throw new Error('boom requested');
+        case 'finish':
+          return {
+            state: { ...state, finished: true },
+            effects: message.toId === undefined ? [] : [{ type: 'send', to: actorAddress('counter', message.toId), body: { type: 'add', seq: message.seq ?? 0 } }],
+          };
         default: {
           const _exhaustive: never = message;
           return _exhaustive;
