@@ -29,17 +29,14 @@ export interface CellIndex {
   /** Bucket `b = by * gx + bx` holds slots [start[b], start[b + 1]). */
   readonly start: Int32Array;
   /**
-   * Per slot, the driver's fields a query reads, so that it never visits the drivers' objects: id, position,
-   * last-seen time (ms), heading (NaN: none), speed (0: unknown), load and membership version.
+   * Per slot, the driver's fields a query reads, so that it never visits the drivers' objects: `slot * SLOT + F_*`
+   * (F_LAT, F_LNG, F_SEEN_AT ms, F_HEADING NaN when none, F_SPEED 0 when unknown, F_LOAD, F_VERSION). One slot is
+   * one 64-byte cache line, and a bucket's slots are contiguous: a query over a city's cells is bound by memory,
+   * not arithmetic.
    */
+  readonly slots: Float64Array;
+  /** Per slot, the driver's id. */
   readonly id: string[];
-  readonly lat: Float64Array;
-  readonly lng: Float64Array;
-  readonly seenAt: Float64Array;
-  readonly heading: Float64Array;
-  readonly speedKph: Float64Array;
-  readonly load: Float64Array;
-  readonly version: Float64Array;
   /** The oldest last-seen time, ms: when it is within the silence horizon, every driver is eligible. */
   readonly minSeenAt: number;
 }
@@ -57,8 +54,15 @@ export interface IndexedDriver extends GeoPoint {
 /** Drivers per bucket the grid aims at: fewer buckets cost more drivers looked at, more buckets more bounds. */
 const DRIVERS_PER_BUCKET = 2;
 const MAX_BUCKETS_PER_SIDE = 32;
-/** lat, lng, seenAt, heading, speedKph, load, version. */
-const FLOAT_COLUMNS = 7;
+/** Fields of a slot (`CellIndex.slots`), and its size: 8 doubles, a cache line. */
+export const F_LAT = 0;
+export const F_LNG = 1;
+export const F_SEEN_AT = 2;
+export const F_HEADING = 3;
+export const F_SPEED = 4;
+export const F_LOAD = 5;
+export const F_VERSION = 6;
+export const SLOT = 8;
 /**
  * Bucket bounds are widened by this much, degrees (≈ 0.1 mm), so that rounding in the bounds (relative
  * longitudes, bucket edges) can never skip a driver the exact distance would have counted.
@@ -110,12 +114,11 @@ function buildIndex(drivers: readonly IndexedDriver[]): CellIndex {
   const latStep = heightKm > 0 ? (latMax - latMin) / gy : 1;
   const lngStep = lngMax > lngMin ? (lngMax - lngMin) / gx : 1;
 
-  // One allocation for every column (backing stores are what an index costs to build, not the loops).
+  // One allocation for the slots and the buckets (backing stores are what an index costs to build, not the loops).
   const bucketCount = gx * gy;
-  const memory = new ArrayBuffer(FLOAT_COLUMNS * 8 * n + 4 * (n + 2 * bucketCount + 1));
-  const column = (i: number) => new Float64Array(memory, i * 8 * n, n);
-  const [lat, lng, seenAt, heading, speedKph, load, version] = [column(0), column(1), column(2), column(3), column(4), column(5), column(6)];
-  const ints = FLOAT_COLUMNS * 8 * n;
+  const memory = new ArrayBuffer(SLOT * 8 * n + 4 * (n + 2 * bucketCount + 1));
+  const slots = new Float64Array(memory, 0, SLOT * n);
+  const ints = SLOT * 8 * n;
   const bucketOf = new Int32Array(memory, ints, n);
   const start = new Int32Array(memory, ints + 4 * n, bucketCount + 1);
   const next = new Int32Array(memory, ints + 4 * (n + bucketCount + 1), bucketCount);
@@ -138,15 +141,16 @@ function buildIndex(drivers: readonly IndexedDriver[]): CellIndex {
     next[b] = slot + 1;
     const d = drivers[i] as IndexedDriver;
     id[slot] = d.driverId;
-    lat[slot] = d.lat;
-    lng[slot] = d.lng;
-    seenAt[slot] = d.seenAt;
-    heading[slot] = d.heading ?? Number.NaN;
-    speedKph[slot] = d.speedKph ?? 0;
-    load[slot] = d.load;
-    version[slot] = d.version;
+    const at = slot * SLOT;
+    slots[at + F_LAT] = d.lat;
+    slots[at + F_LNG] = d.lng;
+    slots[at + F_SEEN_AT] = d.seenAt;
+    slots[at + F_HEADING] = d.heading ?? Number.NaN;
+    slots[at + F_SPEED] = d.speedKph ?? 0;
+    slots[at + F_LOAD] = d.load;
+    slots[at + F_VERSION] = d.version;
   }
-  return { n, refLng, lat0: latMin, lng0: lngMin, latStep, lngStep, gx, gy, start, id, lat, lng, seenAt, heading, speedKph, load, version, minSeenAt };
+  return { n, refLng, lat0: latMin, lng0: lngMin, latStep, lngStep, gx, gy, start, slots, id, minSeenAt };
 }
 
 function clampInt(v: number, lo: number, hi: number): number {

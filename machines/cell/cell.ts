@@ -1,5 +1,5 @@
 import { EARTH_RADIUS_KM, zoneOf, type GeoPoint } from '../dispatch/geo.ts';
-import { beyondSq, bucketSq, bucketsInRing, cellIndexOf, ringWalk, type CellIndex, type RingWalk } from './cell-index.ts';
+import { beyondSq, bucketSq, bucketsInRing, cellIndexOf, F_HEADING, F_LAT, F_LNG, F_LOAD, F_SEEN_AT, F_SPEED, F_VERSION, ringWalk, SLOT, type CellIndex, type RingWalk } from './cell-index.ts';
 import type { Candidate, CellMessage, DriverEntered, DriverLeft, FindCandidates, Outbound } from '../dispatch/protocol.ts';
 import { scoreOf, type ScoreParams } from '../dispatch/score.ts';
 
@@ -237,21 +237,22 @@ function collectRing(scan: Scan, ring: number, limitSq: number): void {
 function collectBucket(scan: Scan, b: number): void {
   const { walk, horizon, exclude } = scan;
   const { index, pickup, kx } = walk;
-  const { start, id, lat, lng, seenAt } = index;
+  const { start, id, slots: fields } = index;
   const { slot: slots, d2, nearestSq } = buffers;
   const k = scan.nearestK;
   let m = scan.collected;
   let found = scan.nearestFound;
   const end = start[b + 1] as number;
   for (let slot = start[b] as number; slot < end; slot++) {
-    if ((seenAt[slot] as number) < horizon) continue;
+    const at = slot * SLOT;
+    if ((fields[at + F_SEEN_AT] as number) < horizon) continue;
     if (exclude !== null && exclude.has(id[slot] as string)) continue;
     // The arithmetic of planeDistanceSq, inlined: cells, dispatchers and the brute-force tests rank alike.
-    let dLng = (lng[slot] as number) - pickup.lng;
+    let dLng = (fields[at + F_LNG] as number) - pickup.lng;
     if (dLng > 180) dLng -= 360;
     else if (dLng < -180) dLng += 360;
     const x = dLng * kx;
-    const y = ((lat[slot] as number) - pickup.lat) * RADIANS;
+    const y = ((fields[at + F_LAT] as number) - pickup.lat) * RADIANS;
     const dist = x * x + y * y;
     slots[m] = slot;
     d2[m] = dist;
@@ -259,12 +260,12 @@ function collectBucket(scan: Scan, b: number): void {
     // Keep the k smallest distances, ascending (insertion: most drivers fail the first comparison).
     if (found < k) found++;
     else if (dist >= (nearestSq[k - 1] as number)) continue;
-    let at = found - 1;
-    while (at > 0 && (nearestSq[at - 1] as number) > dist) {
-      nearestSq[at] = nearestSq[at - 1] as number;
-      at--;
+    let at2 = found - 1;
+    while (at2 > 0 && (nearestSq[at2 - 1] as number) > dist) {
+      nearestSq[at2] = nearestSq[at2 - 1] as number;
+      at2--;
     }
-    nearestSq[at] = dist;
+    nearestSq[at2] = dist;
   }
   scan.collected = m;
   scan.nearestFound = found;
@@ -283,8 +284,9 @@ function reachSq(scan: Scan, pickup: GeoPoint, params: ScoreParams, kthSq: numbe
 }
 
 function scoreOfSlot(index: CellIndex, slot: number, pickup: GeoPoint, distance: number, params: ScoreParams): number {
-  const { lat, lng, heading, speedKph, load } = index;
-  return scoreOf(pickup, lat[slot] as number, lng[slot] as number, heading[slot] as number, speedKph[slot] as number, load[slot] as number, distance, params);
+  const f = index.slots;
+  const at = slot * SLOT;
+  return scoreOf(pickup, f[at + F_LAT] as number, f[at + F_LNG] as number, f[at + F_HEADING] as number, f[at + F_SPEED] as number, f[at + F_LOAD] as number, distance, params);
 }
 
 /**
@@ -293,7 +295,7 @@ function scoreOfSlot(index: CellIndex, slot: number, pickup: GeoPoint, distance:
  */
 function rank(scan: Scan, cell: string, pickup: GeoPoint, params: ScoreParams, size: number, boundSq: number): Candidate[] {
   const { slot: slots, d2, topSlot, topScore, topDistance } = buffers;
-  const { id, lat, lng, load, version } = scan.walk.index;
+  const { id, slots: f } = scan.walk.index;
   let count = 0;
   for (let j = 0; j < scan.collected; j++) {
     const dj = d2[j] as number;
@@ -323,15 +325,16 @@ function rank(scan: Scan, cell: string, pickup: GeoPoint, params: ScoreParams, s
   const top: Candidate[] = new Array<Candidate>(count);
   for (let i = 0; i < count; i++) {
     const slot = topSlot[i] as number;
+    const at = slot * SLOT;
     top[i] = {
       driverId: id[slot] as string,
       cell,
-      lat: lat[slot] as number,
-      lng: lng[slot] as number,
+      lat: f[at + F_LAT] as number,
+      lng: f[at + F_LNG] as number,
       distanceKm: topDistance[i] as number,
       score: topScore[i] as number,
-      load: load[slot] as number,
-      version: version[slot] as number,
+      load: f[at + F_LOAD] as number,
+      version: f[at + F_VERSION] as number,
     };
   }
   return top;
@@ -343,7 +346,7 @@ function eligibleMoreThan(index: CellIndex, horizon: number, exclude: ReadonlySe
   if (exclude === null && index.minSeenAt >= horizon) return true;
   let count = 0;
   for (let slot = 0; slot < index.n; slot++) {
-    if ((index.seenAt[slot] as number) < horizon) continue;
+    if ((index.slots[slot * SLOT + F_SEEN_AT] as number) < horizon) continue;
     if (exclude !== null && exclude.has(index.id[slot] as string)) continue;
     if (++count > limit) return true;
   }
