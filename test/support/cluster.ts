@@ -11,6 +11,7 @@ import { leaseOwners, leasesBalanced } from '../../actors/lease.ts';
 import { redisActorStore } from '../../actors/redis-store.ts';
 import { shardOf } from '../../actors/address.ts';
 import type { ActorRecord } from '../../actors/store.ts';
+import type { CounterState } from './counter-actor.ts';
 import type { WorkerRecord } from './worker-record.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import type { WorkerReport, WorkerRequest } from '../../src/processes/worker.ts';
@@ -110,6 +111,12 @@ export function testCluster(options: ClusterOptions = {}) {
     spawnWorker,
     address: (id: string): ActorAddress => actorAddress('counter', id),
     record: (address: ActorAddress): Promise<ActorRecord | null> => store.load(shardOf(address, shards), address),
+    /** What counter `id` answers from memory (an ask behind everything already in its mailbox). */
+    async live(id: string): Promise<CounterState> {
+      const answer = await client.ask(actorAddress('counter', id), { type: 'get' });
+      if (!answer.ok) throw new Error(`get ${id}: ${answer.error.code}`);
+      return answer.value as CounterState;
+    },
     /** True when every shard is owned, only by `workerIds`, each holding floor(S/n) or ceil(S/n). */
     async balancedAmong(workerIds: readonly string[]): Promise<boolean> {
       return leasesBalanced(redis, keys, shards, workerIds);

@@ -11,12 +11,6 @@ afterEach(async () => {
 
 const uniqueId = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
 
-/** What the actor answers from memory. */
-async function live(c: TestCluster, id: string): Promise<CounterState> {
-  const answer = await c.client.ask(c.address(id), { type: 'get' });
-  if (!answer.ok) throw new Error(`get: ${answer.error.code}`);
-  return answer.value as CounterState;
-}
 /** What is written in Redis. */
 async function written(c: TestCluster, id: string): Promise<CounterState | undefined> {
   return (await c.record(c.address(id)))?.state as CounterState | undefined;
@@ -34,7 +28,7 @@ describe('changes an actor kind lets the host write late', () => {
     const id = uniqueId('DEFER');
     for (let i = 0; i < 3; i++) await c.client.tell(c.address(id), { type: 'touch' });
 
-    expect((await live(c, id)).touches).toBe(3);
+    expect((await c.live(id)).touches).toBe(3);
     // The ask's own entry is acknowledged right after its reply goes out, so this may take a moment — far less than the delay.
     await waitFor(async () => (await pending(c, id)) === 0, 2_000, 'every entry acknowledged');
     expect((await written(c, id))?.touches ?? 0).toBe(0);
@@ -49,7 +43,7 @@ describe('changes an actor kind lets the host write late', () => {
     await c.client.tell(c.address(id), { type: 'touch' });
     await c.client.tell(c.address(id), { type: 'add', seq: 1 });
 
-    await live(c, id);
+    await c.live(id);
     expect(await written(c, id)).toMatchObject({ seqs: [1], touches: 1 });
   });
 
@@ -60,9 +54,9 @@ describe('changes an actor kind lets the host write late', () => {
     const id = uniqueId('DEFER');
     await c.client.tell(c.address(id), { type: 'add', seq: 1 });
     // Applied (and written) before the touch arrives: read together, one batch would write both.
-    await live(c, id);
+    await c.live(id);
     await c.client.tell(c.address(id), { type: 'touch' });
-    expect((await live(c, id)).touches).toBe(1);
+    expect((await c.live(id)).touches).toBe(1);
     expect((await written(c, id))?.touches ?? 0).toBe(0);
 
     expect(await worker.stop()).toBe(0);

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { testCluster, waitFor, type TestCluster } from '../../support/cluster.ts';
-import type { CounterState } from '../../support/counter-actor.ts';
 import type { WorkerRecord } from '../../support/worker-record.ts';
 
 let cluster: TestCluster | undefined;
@@ -11,11 +10,6 @@ afterEach(async () => {
 
 const uniqueId = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
 
-async function get(c: TestCluster, id: string): Promise<CounterState> {
-  const answer = await c.client.ask(c.address(id), { type: 'get' });
-  if (!answer.ok) throw new Error(`get: ${answer.error.code}`);
-  return answer.value as CounterState;
-}
 const residentCounters = async (worker: WorkerRecord) => (await worker.report()).info.actors.counter ?? 0;
 
 describe('actors a kind says are finished', () => {
@@ -28,8 +22,8 @@ describe('actors a kind says are finished', () => {
     const open = uniqueId('OPEN');
     await c.client.tell(c.address(done), { type: 'add', seq: 1 });
     await c.client.tell(c.address(open), { type: 'add', seq: 1 });
-    await get(c, done);
-    await get(c, open);
+    await c.live(done);
+    await c.live(open);
     expect(await residentCounters(worker)).toBe(2);
 
     await c.client.tell(c.address(done), { type: 'finish' });
@@ -38,8 +32,8 @@ describe('actors a kind says are finished', () => {
 
     // Activated again from what was written: nothing lost, nothing applied twice.
     await c.client.tell(c.address(done), { type: 'add', seq: 2 });
-    expect(await get(c, done)).toMatchObject({ seqs: [1, 2], finished: true });
-    expect(await get(c, open)).toMatchObject({ seqs: [1] });
+    expect(await c.live(done)).toMatchObject({ seqs: [1, 2], finished: true });
+    expect(await c.live(open)).toMatchObject({ seqs: [1] });
     await waitFor(async () => (await residentCounters(worker)) === 1, 10_000, 'the finished actor to leave memory again');
     expect((await worker.report()).stats).toMatchObject({ duplicates: 0, deadLetters: 0 });
   });
@@ -51,13 +45,13 @@ describe('actors a kind says are finished', () => {
     const done = uniqueId('DONE');
     const target = uniqueId('TARGET');
     await c.client.tell(c.address(done), { type: 'finish', toId: target, seq: 100 });
-    await waitFor(async () => (await get(c, target)).seqs.length === 1, 10_000, 'the finished actor to send its message');
+    await waitFor(async () => (await c.live(target)).seqs.length === 1, 10_000, 'the finished actor to send its message');
     // More messages than the target's window of recent ids: a resent one would no longer be recognised there.
     for (let seq = 1; seq <= 20; seq++) await c.client.tell(c.address(target), { type: 'add', seq });
     await waitFor(async () => (await residentCounters(worker)) === 1, 10_000, 'the finished actor to leave memory');
 
     // The reactivation runs what the record's outbox holds before it answers; the target then sees anything it sent.
-    await get(c, done);
-    expect((await get(c, target)).seqs).toEqual([100, ...Array.from({ length: 20 }, (_, i) => i + 1)]);
+    await c.live(done);
+    expect((await c.live(target)).seqs).toEqual([100, ...Array.from({ length: 20 }, (_, i) => i + 1)]);
   });
 });
