@@ -88,6 +88,28 @@ describe.each([
   });
 });
 
+describe('group commit acknowledgements', () => {
+  it('given 40 actors each settling 64 entries of one shard in one turn (2,560 ids in one call), when committed, then every record is written and nothing stays pending', async () => {
+    const store = redisActorStore(redis, keys);
+    const s = 24 as ShardId;
+    const held = await redisLeases(redis, keys, `w-${randomUUID().slice(0, 6)}`, 5_000).acquire(s);
+    await redis.xgroup('CREATE', keys.inbox(s), keys.group, '0', 'MKSTREAM');
+    for (let i = 0; i < 2_560; i++) void redis.xadd(keys.inbox(s), '*', 'm', '{}');
+    const read = (await redis.xreadgroup('GROUP', keys.group, 'w', 'COUNT', 5_000, 'STREAMS', keys.inbox(s), '>')) as [string, [string, string[]][]][];
+    const ids = (read[0]?.[1] ?? []).map(([id]) => id);
+    expect(ids).toHaveLength(2_560);
+
+    const actors = Array.from({ length: 40 }, (_, i) => actorAddress('counter', `A${i}-${randomUUID().slice(0, 6)}`));
+    const outcomes = await Promise.all(
+      actors.map((address, i) => store.commit({ shard: s, address, fence: held!.token, record: initialRecord({ i }), ackIds: ids.slice(i * 64, (i + 1) * 64) })),
+    );
+
+    expect(outcomes.every((o) => o === 'committed')).toBe(true);
+    expect((await store.load(s, actors[39]!))?.state).toEqual({ i: 39 });
+    expect((await redis.xpending(keys.inbox(s), keys.group))[0]).toBe(0);
+  });
+});
+
 describe('inbox trimming', () => {
   it('given delivered-but-unacknowledged entries, when the inbox is trimmed, then only entries below the oldest pending one go', async () => {
     const s = 9 as ShardId;
