@@ -2,8 +2,8 @@ import { lngScale, type GeoPoint } from '../dispatch/geo.ts';
 
 /**
  * A spatial index over one cell's drivers, so that a k-nearest query looks at the drivers around the pickup instead
- * of every driver of the cell: a uniform grid of buckets (about two drivers each) over the drivers' bounding box, the
- * drivers' positions in contiguous columns ordered by bucket.
+ * of every driver of the cell: a uniform grid of buckets (about two drivers each) over the drivers' bounding box, and
+ * one record per driver holding what a query reads, ordered by bucket.
  *
  * A cache, not state: it is derived from (and remembered per) the immutable `drivers` array of a cell's state, so a
  * cell that changes gets a new index on its next query, and the old one is garbage with the old array. Building
@@ -103,15 +103,22 @@ function buildIndex(drivers: readonly IndexedDriver[]): CellIndex {
     if (d.seenAt < minSeenAt) minSeenAt = d.seenAt;
   }
   if (n === 0) latMin = latMax = lngMin = lngMax = 0;
-  // Buckets about square on the ground: split the bucket count by the box's aspect.
-  const heightKm = latMax - latMin;
-  const widthKm = (lngMax - lngMin) * Math.cos(((latMin + latMax) / 2) * DEG);
+  // Buckets about square on the ground: split the bucket count by the box's aspect (both sides in degrees of latitude).
+  const height = latMax - latMin;
+  const width = (lngMax - lngMin) * Math.cos(((latMin + latMax) / 2) * DEG);
   const buckets = Math.max(1, Math.ceil(n / DRIVERS_PER_BUCKET));
-  const aspect = heightKm > 0 && widthKm > 0 ? widthKm / heightKm : 1;
-  const gx = heightKm === 0 && widthKm === 0 ? 1 : clampInt(Math.round(Math.sqrt(buckets * aspect)), 1, widthKm > 0 ? MAX_BUCKETS_PER_SIDE : 1);
-  const gy = clampInt(Math.round(buckets / gx), 1, heightKm > 0 ? MAX_BUCKETS_PER_SIDE : 1);
+  let gx = 1;
+  let gy = 1;
+  if (height > 0 && width > 0) {
+    gx = clampInt(Math.round(Math.sqrt((buckets * width) / height)), 1, MAX_BUCKETS_PER_SIDE);
+    gy = clampInt(Math.round(buckets / gx), 1, MAX_BUCKETS_PER_SIDE);
+  } else if (width > 0) {
+    gx = Math.min(buckets, MAX_BUCKETS_PER_SIDE);
+  } else if (height > 0) {
+    gy = Math.min(buckets, MAX_BUCKETS_PER_SIDE);
+  }
   // A zero span keeps one bucket of any size: the rectangles only have to contain their drivers.
-  const latStep = heightKm > 0 ? (latMax - latMin) / gy : 1;
+  const latStep = height > 0 ? (latMax - latMin) / gy : 1;
   const lngStep = lngMax > lngMin ? (lngMax - lngMin) / gx : 1;
 
   // One allocation for the slots and the buckets (backing stores are what an index costs to build, not the loops).
