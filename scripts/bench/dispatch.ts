@@ -56,6 +56,8 @@ export async function runDispatchBench(): Promise<void> {
   const entry = fileURLToPath(new URL('../../test/support/dispatch-worker-process.ts', import.meta.url));
   const env = { ...process.env, REDIS_URL: redisUrl, NAMESPACE: namespace, SHARDS: String(shards), LOG_LEVEL: 'warn', DISPATCH_SETTINGS: JSON.stringify(overrides) };
   const workers: ForkedWorker[] = [];
+  /** Drivers on a trip: the timer that ends it (TripEnded). */
+  const trips = new Set<NodeJS.Timeout>();
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   let pushes: Awaited<ReturnType<typeof listenDriverPushes>> | null = null;
 
@@ -114,7 +116,11 @@ export async function runDispatchBench(): Promise<void> {
         assigned.add(orderId);
         if (measured.has(orderId)) measuredAssigned++;
         lastAssignedAt = performance.now();
-        setTimeout(() => void client.tell(driverAddress(push.driverId), { type: 'TripEnded', orderId }), tripMs);
+        const trip = setTimeout(() => {
+          trips.delete(trip);
+          void client.tell(driverAddress(push.driverId), { type: 'TripEnded', orderId });
+        }, tripMs);
+        trips.add(trip);
       }
     });
 
@@ -199,6 +205,8 @@ export async function runDispatchBench(): Promise<void> {
       }),
     );
   } finally {
+    // Trips still running would end after the namespace is deleted, and their messages would create it again.
+    for (const trip of trips) clearTimeout(trip);
     loopDelay.disable();
     await pushes?.close();
     for (const w of workers) w.child.kill('SIGTERM');
