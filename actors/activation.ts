@@ -3,8 +3,8 @@ import type { ActorAddress, ShardId } from './address.ts';
 import { applyBatch, initialRecord, type AppliedBatch, type InboxMessage } from './apply.ts';
 import type { ActorBehavior } from './behavior.ts';
 import type { EffectRunner } from './effects.ts';
-import type { RecentMessage } from './envelope.ts';
-import type { ActorRecord, ActorStore, LeaseToken } from './store.ts';
+import { encodeEnvelope, type RecentMessage } from './envelope.ts';
+import type { ActorRecord, ActorStore, CommittedSend, LeaseToken, PlannedEffect } from './store.ts';
 
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -98,6 +98,22 @@ function describeRecent({ messageId, type, from, timerId, outcome, at }: RecentE
   return { messageId, type, from: timerId === null ? from : `timer:${timerId}`, outcome, at: new Date(at).toISOString() };
 }
 
+/**
+ * Splits a batch's sends off its outbox, encoded for a store that appends them with the commit: they are then
+ * written atomically with the record, so the record's outbox (what a later activation runs again) keeps only the
+ * rest.
+ */
+function withSendsApart(record: ActorRecord, now: number): { record: ActorRecord; sends: CommittedSend[] } {
+  if (!record.outbox.some((e) => e.type === 'send')) return { record, sends: [] };
+  const sends: CommittedSend[] = [];
+  const rest: PlannedEffect[] = [];
+  for (const e of record.outbox) {
+    if (e.type === 'send') sends.push({ to: e.to, envelope: encodeEnvelope({ type: 'tell', id: e.id, to: e.to, from: e.from, body: e.body, sentAt: now }) });
+    else rest.push(e);
+  }
+  return { record: { ...record, outbox: rest }, sends };
+}
+
 export function createActivation(deps: ActivationDeps): Activation {
   const queue: MailboxEntry[] = [];
   let record: ActorRecord | null = null;
@@ -115,6 +131,8 @@ export function createActivation(deps: ActivationDeps): Activation {
   let closed = false;
   /** How long the store keeps the record (ephemeral kinds), for every write. */
   const ttl = deps.behavior.stateTtlMs ? { ttlMs: deps.behavior.stateTtlMs } : {};
+  /** Whether this actor's commits append its sends themselves (a transactional outbox in the store). */
+  const sendsWithCommit = deps.store.commitsSends?.(deps.address) ?? false;
 
   const wake = () => {
     if (!closed) draining ??= Promise.resolve().then(drain);
@@ -220,13 +238,15 @@ export function createActivation(deps: ActivationDeps): Activation {
           inProgress = 0;
           continue;
         }
+        const { record: written, sends } = sendsWithCommit && result.applied ? withSendsApart(result.record, now) : { record: result.record, sends: undefined };
         const outcome = await deps.store.commit({
           shard: deps.shard,
           address: deps.address,
           fence,
-          record: result.record,
+          record: written,
           ackIds: result.ackIds,
           ...ttl,
+          ...(sends && sends.length > 0 ? { sends } : {}),
         });
         if (outcome === 'fenced') {
           queue.length = 0;
@@ -243,10 +263,10 @@ export function createActivation(deps: ActivationDeps): Activation {
         conflicts = 0;
         saved();
         const settle = deps.behavior.settle;
-        record = settle ? { ...result.record, state: settle(result.record.state) } : result.record;
+        record = settle ? { ...written, state: settle(written.state) } : written;
         const parking = settled(result.outcomes, deps.clock.now());
         if (parking) await parking;
-        if (result.applied && result.record.outbox.length > 0) await deps.runEffects(result.record.outbox);
+        if (result.applied && written.outbox.length > 0) await deps.runEffects(written.outbox);
         inProgress = 0;
       }
     } catch (e) {

@@ -1,14 +1,16 @@
 import type { Redis } from 'ioredis';
-import type { ShardId } from './address.ts';
+import { shardOf, type ShardId } from './address.ts';
 import type { ActorStore, ActorRecord, Commit, CommitOutcome, LeaseToken } from './store.ts';
 import type { RuntimeKeys } from './keys.ts';
 import { defineScript } from './script.ts';
 
 const commitScript = defineScript(`
 -- KEYS  per shard of the call, in order: its lease, its inbox stream, then one actor record key per commit
+--       then per commit, after its record key: one inbox stream key per message it sends
 -- ARGV[1] consumer group   ARGV[2] number of shards
 --       then per shard: lease token (workerId|epoch) its writes are fenced by, number of commits m;
---       then per commit: record JSON, record TTL ms (0 = none), n, then n inbox entry ids to XACK
+--       then per commit: record JSON, record TTL ms (0 = none), n, then n inbox entry ids to XACK, s, then s
+--       envelopes to append (field m) to the inboxes named in KEYS
 -- Returns one status per shard, in order: 1 when its records are written and its entries acknowledged; 0, having
 -- written nothing for that shard, when its lease is not (or no longer) that token.
 local statuses = {}
@@ -31,8 +33,12 @@ for s = 1, tonumber(ARGV[2]) do
       end
       if n > 0 then redis.call('XACK', inbox, ARGV[1], unpack(ARGV, a + 3, a + 2 + n)) end
     end
-    k = k + 1
-    a = a + 3 + n
+    local sends = tonumber(ARGV[a + 3 + n])
+    if held then
+      for i = 1, sends do redis.call('XADD', KEYS[k + i], '*', 'm', ARGV[a + 3 + n + i]) end
+    end
+    k = k + 1 + sends
+    a = a + 4 + n + sends
   end
   statuses[s] = held and 1 or 0
 end
@@ -71,6 +77,11 @@ export interface RedisActorStoreOptions {
    * @default 'across-shards'
    */
   readonly commitGroups?: 'across-shards' | 'per-shard';
+  /**
+   * The deployment's shard count. Given with `across-shards` groups (every inbox on one node), a commit also appends
+   * the messages the actor sends, in the same script (see `ActorStore.commitsSends`).
+   */
+  readonly shardCount?: number;
 }
 
 /**
@@ -89,6 +100,8 @@ export function commitGroupsFor(inboxReads: 'combined' | 'per-shard' = 'combined
  */
 export function redisActorStore(redis: Redis, keys: RuntimeKeys, options: RedisActorStoreOptions = {}): ActorStore {
   const perShard = options.commitGroups === 'per-shard';
+  const shardCount = options.shardCount;
+  const sendsWithCommits = !perShard && shardCount !== undefined;
   /** Commits waiting for the next flush, by shard and fence. */
   const waiting = new Map<string, Run>();
   let flushScheduled = false;
@@ -103,6 +116,12 @@ export function redisActorStore(redis: Redis, keys: RuntimeKeys, options: RedisA
       for (const { commit } of pending) {
         scriptKeys.push(keys.actor(shard, commit.address));
         args.push(JSON.stringify(commit.record), commit.ttlMs ?? 0, commit.ackIds.length, ...commit.ackIds);
+        const sends = commit.sends ?? [];
+        args.push(sends.length);
+        for (const send of sends) {
+          scriptKeys.push(keys.inbox(shardOf(send.to, shardCount ?? 0)));
+          args.push(send.envelope);
+        }
       }
     }
     try {
@@ -138,6 +157,7 @@ export function redisActorStore(redis: Redis, keys: RuntimeKeys, options: RedisA
   };
 
   return {
+    commitsSends: () => sendsWithCommits,
     async load(shard, address) {
       const raw = await redis.get(keys.actor(shard, address));
       return raw === null ? null : (JSON.parse(raw) as ActorRecord);

@@ -6,6 +6,7 @@ export function storeByKind(stores: Readonly<Record<string, ActorStore>>, fallba
   const pick = (address: string) => stores[parseAddress(address)?.kind ?? ''] ?? fallback;
   return {
     load: (shard, address) => pick(address).load(shard, address),
+    commitsSends: (address) => pick(address).commitsSends?.(address) ?? false,
     commit: (c) => pick(c.address).commit(c),
     acknowledge: (a) => pick(a.address).acknowledge(a),
   };

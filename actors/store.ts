@@ -47,6 +47,17 @@ export interface Commit {
   readonly ackIds: readonly string[];
   /** Expire the record after this long untouched (ms); unset = no expiry. */
   readonly ttlMs?: number;
+  /**
+   * Messages to other actors appended to their inboxes in the same atomic write as the record (a transactional
+   * outbox): only given to a store whose `commitsSends` says it takes them.
+   */
+  readonly sends?: readonly CommittedSend[];
+}
+
+/** A message a commit appends to an actor's inbox: its address and the encoded envelope. */
+export interface CommittedSend {
+  readonly to: ActorAddress;
+  readonly envelope: string;
 }
 
 /**
@@ -58,6 +69,12 @@ export type CommitOutcome = 'committed' | 'fenced' | 'conflict';
 /** Persistence port of the actor host. */
 export interface ActorStore {
   load(shard: ShardId, address: ActorAddress): Promise<ActorRecord | null>;
+  /**
+   * Whether commits of this actor append their `sends` atomically with the record. The host then leaves them out of
+   * the record's outbox (a crash cannot cut them short) and does not send them itself; otherwise it sends them after
+   * the commit, as every other effect. Absent: never.
+   */
+  commitsSends?(address: ActorAddress): boolean;
   /** Writes the record and acknowledges the entries, both only while `fence` is the shard's current lease. */
   commit(commit: Commit): Promise<CommitOutcome>;
   /**

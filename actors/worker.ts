@@ -93,7 +93,7 @@ export async function startActorWorker(deps: ActorWorkerDeps): Promise<ActorWork
   registry.setDefaultLabels({ worker: workerId });
   const metrics = createRuntimeMetrics(registry);
   const behaviors = behaviorRegistry(deps.behaviors);
-  const store = deps.store ? deps.store(redis) : redisActorStore(redis, keys, { commitGroups: commitGroupsFor(config.inboxReads) });
+  const store = deps.store ? deps.store(redis) : redisActorStore(redis, keys, { commitGroups: commitGroupsFor(config.inboxReads), shardCount: config.shardCount });
   const leases = redisLeases(redis, keys, workerId, config.leaseTtlMs);
   const workers = redisWorkerRegistry(redis, keys, clock, config.leaseTtlMs);
   const client = createActorClient({ redis, keys, shardCount: config.shardCount, clock, clientId: workerId });

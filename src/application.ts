@@ -45,7 +45,7 @@ export function createApplication(config: Config, databaseUrl: string, log: Logg
   return {
     behaviors,
     store: (redis) =>
-      storeByKind({ order: orderActorStore({ pool, events, redis, keys, readModel: orderReadModel(redis, pool, keys) }) }, redisActorStore(redis, keys, { commitGroups: commitGroupsFor(config.inboxReads) })),
+      storeByKind({ order: orderActorStore({ pool, events, redis, keys, readModel: orderReadModel(redis, pool, keys) }) }, redisActorStore(redis, keys, { commitGroups: commitGroupsFor(config.inboxReads), shardCount: config.shardCount })),
     async stop() {
       await relay?.stop();
       await sink?.close();

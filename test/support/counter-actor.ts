@@ -28,6 +28,8 @@ const messageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ring') }),
   z.object({ type: z.literal('touch') }),
   z.object({ type: z.literal('forward'), toId: z.string(), seq: z.number().int() }),
+  /** Adds `seq` here and sends `add` `seq` to `toId`, in one decision: a change that is written, with a send. */
+  z.object({ type: z.literal('relay'), toId: z.string(), seq: z.number().int() }),
   /** Sends `add` for each of `seqs` to one actor, in one decision. */
   z.object({ type: z.literal('fan'), toId: z.string(), seqs: z.array(z.number().int()) }),
   z.object({ type: z.literal('boom') }),
@@ -76,6 +78,11 @@ export function counterBehavior(writer = `pid-${process.pid}`, deferMs = 1_000):
           return { state: { ...state, touches: (state.touches ?? 0) + 1 }, effects: [] };
         case 'forward':
           return { state, effects: [{ type: 'send', to: actorAddress('counter', message.toId), body: { type: 'add', seq: message.seq } }] };
+        case 'relay':
+          return {
+            state: { ...state, seqs: [...state.seqs, message.seq], writers: [...state.writers, writer] },
+            effects: [{ type: 'send', to: actorAddress('counter', message.toId), body: { type: 'add', seq: message.seq } }],
+          };
         case 'fan':
           return { state, effects: message.seqs.map((seq) => ({ type: 'send', to: actorAddress('counter', message.toId), body: { type: 'add', seq } })) };
         case 'boom':

@@ -46,4 +46,20 @@ describe.each(['combined', 'per-shard'] as const)('delivery across worker proces
     await waitFor(async () => ((await c.record(target))?.state as CounterState | undefined)?.seqs.length === 50, 15_000, '50 messages applied');
     expect(((await c.record(target))?.state as CounterState).seqs).toEqual(range(50));
   });
+
+  it('given an actor that sends a message, when its commit is written, then the message arrives once and the written outbox keeps a send to redo only where the commit could not append it', async () => {
+    cluster = testCluster({ shards: 8, inboxReads });
+    const c = cluster;
+    await c.spawnWorker();
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const from = c.address(`FWD-FROM-${suffix}`);
+    await c.client.tell(from, { type: 'relay', toId: `FWD-TO-${suffix}`, seq: 7 });
+
+    await waitFor(async () => (await c.live(`FWD-TO-${suffix}`)).seqs.length === 1, 10_000, 'the forwarded message applied');
+    expect((await c.live(`FWD-TO-${suffix}`)).seqs).toEqual([7]);
+    // Combined reads keep every inbox on one node: the commit appended the message with the record, atomically.
+    // Per-shard reads (Redis Cluster) send it after the commit, so the outbox keeps it for a restart to redo.
+    const outbox = (await c.record(from))?.outbox ?? [];
+    expect(outbox.map((e) => e.type)).toEqual(inboxReads === 'combined' ? [] : ['send']);
+  });
 });

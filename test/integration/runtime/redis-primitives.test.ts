@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { actorAddress, type ShardId } from '../../../actors/address.ts';
+import { actorAddress, shardOf, type ActorAddress, type ShardId } from '../../../actors/address.ts';
 import { runtimeKeys } from '../../../actors/keys.ts';
 import { redisLeases } from '../../../actors/lease.ts';
 import { redisActorStore } from '../../../actors/redis-store.ts';
@@ -12,6 +12,8 @@ import { TEST_REDIS_URL } from '../../support/cluster.ts';
 const redis = new Redis(TEST_REDIS_URL);
 const keys = runtimeKeys(`t-${randomUUID().slice(0, 8)}`);
 const shard = 3 as ShardId;
+/** The shard count the stores of this file are told (inbox keys of the messages commits send). */
+const SHARDS = 64;
 afterAll(async () => {
   const found = await redis.keys(keys.pattern());
   if (found.length) await redis.del(...found);
@@ -60,8 +62,8 @@ describe.each([
   { commitGroups: 'across-shards', shards: [20, 21] },
   { commitGroups: 'per-shard', shards: [22, 23] },
 ] as const)('group commit, commits grouped $commitGroups', ({ commitGroups, shards }) => {
-  it('given commits of two shards in one turn, one under a stale lease token, when they are flushed, then only the current shard is written and acknowledged', async () => {
-    const store = redisActorStore(redis, keys, { commitGroups });
+  it('given commits of two shards in one turn, one under a stale lease token, when they are flushed, then only the current shard is written, acknowledged and sends', async () => {
+    const store = redisActorStore(redis, keys, { commitGroups, shardCount: SHARDS });
     const [current, stale] = shards as unknown as [ShardId, ShardId];
     const leases = redisLeases(redis, keys, `w-${randomUUID().slice(0, 6)}`, 5_000);
     const held = await leases.acquire(current);
@@ -75,12 +77,24 @@ describe.each([
     const [a, b] = [actorAddress('counter', `G-${randomUUID().slice(0, 6)}`), actorAddress('counter', `H-${randomUUID().slice(0, 6)}`)];
     const [entryA, entryB] = [await pendingEntry(current), await pendingEntry(stale)];
 
+    // Each also sends a message to an actor of shard 0 (appended by the commit itself where the store does that).
+    const to = (id: string) => actorAddress('counter', `${id}-${randomUUID().slice(0, 6)}`);
+    const [toA, toB] = [to('TO-A'), to('TO-B')];
+    const sends = (target: ActorAddress) => (store.commitsSends?.(target) ? { sends: [{ to: target, envelope: JSON.stringify({ for: target }) }] } : {});
     const outcomes = await Promise.all([
-      store.commit({ shard: current, address: a, fence: held!.token, record: initialRecord({ v: 1 }), ackIds: [entryA] }),
-      store.commit({ shard: stale, address: b, fence: 'someone-else|1', record: initialRecord({ v: 1 }), ackIds: [entryB] }),
+      store.commit({ shard: current, address: a, fence: held!.token, record: initialRecord({ v: 1 }), ackIds: [entryA], ...sends(toA) }),
+      store.commit({ shard: stale, address: b, fence: 'someone-else|1', record: initialRecord({ v: 1 }), ackIds: [entryB], ...sends(toB) }),
     ]);
 
     expect(outcomes).toEqual(['committed', 'fenced']);
+    // A store whose commits carry one shard each (Redis Cluster) cannot append to another shard's inbox.
+    expect(store.commitsSends?.(toA)).toBe(commitGroups === 'across-shards');
+    if (commitGroups === 'across-shards') {
+      // Only the written commit's message is in an inbox: the fenced one's went nowhere.
+      const inbox = async (target: ActorAddress) => (await redis.xrange(keys.inbox(shardOf(target, SHARDS)), '-', '+')).map(([, fields]) => fields[1]);
+      expect(await inbox(toA)).toContain(JSON.stringify({ for: toA }));
+      expect(await inbox(toB)).not.toContain(JSON.stringify({ for: toB }));
+    }
     expect((await store.load(current, a))?.state).toEqual({ v: 1 });
     expect(await store.load(stale, b)).toBeNull();
     expect((await redis.xpending(keys.inbox(current), keys.group))[0]).toBe(0);
