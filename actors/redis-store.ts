@@ -10,7 +10,7 @@ const commitScript = defineScript(`
 -- ARGV[1] consumer group   ARGV[2] number of shards
 --       then per shard: lease token (workerId|epoch) its writes are fenced by, number of commits m;
 --       then per commit: record JSON, record TTL ms (0 = none), n, then n inbox entry ids to XACK, s, then s
---       envelopes to append (field m) to the inboxes named in KEYS
+--       envelopes to append (field m, the envelope field of actors/envelope.ts) to the inboxes named in KEYS
 -- Returns one status per shard, in order: 1 when its records are written and its entries acknowledged; 0, having
 -- written nothing for that shard, when its lease is not (or no longer) that token.
 local statuses = {}
@@ -119,7 +119,7 @@ export function redisActorStore(redis: Redis, keys: RuntimeKeys, options: RedisA
         const sends = commit.sends ?? [];
         args.push(sends.length);
         for (const send of sends) {
-          scriptKeys.push(keys.inbox(shardOf(send.to, shardCount ?? 0)));
+          scriptKeys.push(keys.inbox(shardOf(send.to, shardCount as number)));
           args.push(send.envelope);
         }
       }
@@ -168,6 +168,8 @@ export function redisActorStore(redis: Redis, keys: RuntimeKeys, options: RedisA
       return done === 1 ? 'acknowledged' : 'fenced';
     },
     commit(commit) {
+      // A host asks `commitsSends` first; sends given to a store that cannot append them would be lost.
+      if (commit.sends && commit.sends.length > 0 && !sendsWithCommits) return Promise.reject(new Error('this store does not append sends with commits'));
       return new Promise<CommitOutcome>((resolve, reject) => {
         // One actor never has two commits in flight (its mailbox waits), so a call never holds the same key twice.
         const runKey = `${commit.shard}|${commit.fence}`;
