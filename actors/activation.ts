@@ -3,7 +3,7 @@ import type { ActorAddress, ShardId } from './address.ts';
 import { applyBatch, initialRecord, type AppliedBatch, type InboxMessage } from './apply.ts';
 import type { ActorBehavior } from './behavior.ts';
 import type { EffectRunner } from './effects.ts';
-import { encodeEnvelope, type RecentMessage } from './envelope.ts';
+import { encodeEnvelope, type RecentMessage, type Reply } from './envelope.ts';
 import type { ActorRecord, ActorStore, CommittedSend, LeaseToken, PlannedEffect } from './store.ts';
 
 const MAX_CONFLICT_RETRIES = 5;
@@ -99,17 +99,22 @@ function describeRecent({ messageId, type, from, timerId, outcome, at }: RecentE
 }
 
 /**
- * Splits a batch's sends off its outbox, encoded for a store that appends them with the commit: they are then
- * written atomically with the record, so the record's outbox (what a later activation runs again) keeps only the
- * rest.
+ * Splits a batch's sends and replies off its outbox, encoded for a store that appends them with the commit: they
+ * are then written atomically with the record, so the record's outbox (what a later activation runs again) keeps
+ * only the rest (pushes and timers).
  */
 function withSendsApart(record: ActorRecord, now: number): { record: ActorRecord; sends: CommittedSend[] } {
-  if (!record.outbox.some((e) => e.type === 'send')) return { record, sends: [] };
+  if (!record.outbox.some((e) => e.type === 'send' || e.type === 'reply')) return { record, sends: [] };
   const sends: CommittedSend[] = [];
   const rest: PlannedEffect[] = [];
   for (const e of record.outbox) {
-    if (e.type === 'send') sends.push({ to: e.to, envelope: encodeEnvelope({ type: 'tell', id: e.id, to: e.to, from: e.from, body: e.body, sentAt: now }) });
-    else rest.push(e);
+    if (e.type === 'send') {
+      sends.push({ type: 'send', to: e.to, envelope: encodeEnvelope({ type: 'tell', id: e.id, to: e.to, from: e.from, body: e.body, sentAt: now }) });
+    } else if (e.type === 'reply') {
+      sends.push({ type: 'reply', client: e.replyTo.client, reply: JSON.stringify({ type: 'reply', correlationId: e.replyTo.correlationId, body: e.body } satisfies Reply) });
+    } else {
+      rest.push(e);
+    }
   }
   return { record: { ...record, outbox: rest }, sends };
 }
@@ -131,7 +136,7 @@ export function createActivation(deps: ActivationDeps): Activation {
   let closed = false;
   /** How long the store keeps the record (ephemeral kinds), for every write. */
   const ttl = deps.behavior.stateTtlMs ? { ttlMs: deps.behavior.stateTtlMs } : {};
-  /** Whether this actor's commits append its sends themselves (a transactional outbox in the store). */
+  /** Whether this actor's commits append its sends and replies themselves (a transactional outbox in the store). */
   const sendsWithCommit = deps.store.commitsSends?.(deps.address) ?? false;
 
   const wake = () => {

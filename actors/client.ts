@@ -39,7 +39,7 @@ export interface ActorClientOptions {
 }
 
 /** Ask replies older than this are dropped with the stream: an answer nobody waits for any more. */
-const REPLY_STREAM_TTL_MS = 60_000;
+export const REPLY_STREAM_TTL_MS = 60_000;
 
 export function createActorClient(options: ActorClientOptions): ActorClient {
   const { redis, keys, shardCount, clock } = options;
@@ -139,7 +139,7 @@ return 1
 `);
 
 /** Replies kept per reply stream (the asker reads them within its ask timeout). */
-const REPLY_STREAM_MAX_LEN = 10_000;
+export const REPLY_STREAM_MAX_LEN = 10_000;
 
 /**
  * Appends a reply to an asker's reply stream (done by the worker that handled the ask). One script call, so that

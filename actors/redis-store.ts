@@ -3,19 +3,20 @@ import { shardOf, type ShardId } from './address.ts';
 import type { ActorStore, ActorRecord, Commit, CommitOutcome, LeaseToken } from './store.ts';
 import type { RuntimeKeys } from './keys.ts';
 import { defineScript } from './script.ts';
+import { REPLY_STREAM_MAX_LEN, REPLY_STREAM_TTL_MS } from './client.ts';
 
 const commitScript = defineScript(`
 -- KEYS  per shard of the call, in order: its lease, its inbox stream, then one actor record key per commit
---       then per commit, after its record key: one inbox stream key per message it sends
--- ARGV[1] consumer group   ARGV[2] number of shards
+--       then per commit, after its record key: one stream key per message it appends (an inbox or a reply stream)
+-- ARGV[1] consumer group   ARGV[2] number of shards   ARGV[3] reply stream TTL ms   ARGV[4] reply entries kept (~)
 --       then per shard: lease token (workerId|epoch) its writes are fenced by, number of commits m;
---       then per commit: record JSON, record TTL ms (0 = none), n, then n inbox entry ids to XACK, s, then s
---       envelopes to append (field m, the envelope field of actors/envelope.ts) to the inboxes named in KEYS
--- Returns one status per shard, in order: 1 when its records are written and its entries acknowledged; 0, having
--- written nothing for that shard, when its lease is not (or no longer) that token.
+--       then per commit: record JSON, record TTL ms (0 = none), n, then n inbox entry ids to XACK, s, then s pairs
+--       (send|reply, payload) to append (field m, the envelope field of actors/envelope.ts) to the streams in KEYS
+-- Returns one status per shard, in order: 1 when its records are written, its entries acknowledged and its messages
+-- appended; 0, having written nothing for that shard, when its lease is not (or no longer) that token.
 local statuses = {}
 local k = 1
-local a = 3
+local a = 5
 for s = 1, tonumber(ARGV[2]) do
   local lease, inbox = KEYS[k], KEYS[k + 1]
   local held = redis.call('GET', lease) == ARGV[a]
@@ -35,10 +36,18 @@ for s = 1, tonumber(ARGV[2]) do
     end
     local sends = tonumber(ARGV[a + 3 + n])
     if held then
-      for i = 1, sends do redis.call('XADD', KEYS[k + i], '*', 'm', ARGV[a + 3 + n + i]) end
+      for i = 1, sends do
+        local kind, payload = ARGV[a + 2 + n + 2 * i], ARGV[a + 3 + n + 2 * i]
+        if kind == 'reply' then
+          redis.call('XADD', KEYS[k + i], 'MAXLEN', '~', ARGV[4], '*', 'm', payload)
+          redis.call('PEXPIRE', KEYS[k + i], ARGV[3])
+        else
+          redis.call('XADD', KEYS[k + i], '*', 'm', payload)
+        end
+      end
     end
     k = k + 1 + sends
-    a = a + 4 + n + sends
+    a = a + 4 + n + 2 * sends
   end
   statuses[s] = held and 1 or 0
 end
@@ -109,7 +118,7 @@ export function redisActorStore(redis: Redis, keys: RuntimeKeys, options: RedisA
   /** One script call for `runs`, together at most MAX_GROUP commits. */
   const send = async (runs: readonly Run[]) => {
     const scriptKeys: string[] = [];
-    const args: (string | number)[] = [keys.group, runs.length];
+    const args: (string | number)[] = [keys.group, runs.length, REPLY_STREAM_TTL_MS, REPLY_STREAM_MAX_LEN];
     for (const { shard, fence, pending } of runs) {
       scriptKeys.push(keys.lease(shard), keys.inbox(shard));
       args.push(fence, pending.length);
@@ -119,8 +128,13 @@ export function redisActorStore(redis: Redis, keys: RuntimeKeys, options: RedisA
         const sends = commit.sends ?? [];
         args.push(sends.length);
         for (const send of sends) {
-          scriptKeys.push(keys.inbox(shardOf(send.to, shardCount as number)));
-          args.push(send.envelope);
+          if (send.type === 'send') {
+            scriptKeys.push(keys.inbox(shardOf(send.to, shardCount as number)));
+            args.push('send', send.envelope);
+          } else {
+            scriptKeys.push(keys.replies(send.client));
+            args.push('reply', send.reply);
+          }
         }
       }
     }

@@ -48,17 +48,19 @@ export interface Commit {
   /** Expire the record after this long untouched (ms); unset = no expiry. */
   readonly ttlMs?: number;
   /**
-   * Messages to other actors appended to their inboxes in the same atomic write as the record (a transactional
-   * outbox): only given to a store whose `commitsSends` says it takes them.
+   * Messages to other actors and replies to askers, appended in the same atomic write as the record (a
+   * transactional outbox): only given to a store whose `commitsSends` says it takes them.
    */
   readonly sends?: readonly CommittedSend[];
 }
 
-/** A message a commit appends to an actor's inbox: its address and the encoded envelope. */
-export interface CommittedSend {
-  readonly to: ActorAddress;
-  readonly envelope: string;
-}
+/**
+ * What a commit appends: a message to an actor's inbox (its address and the encoded envelope), or a reply to an
+ * asker's reply stream (the asking client and the encoded reply).
+ */
+export type CommittedSend =
+  | { readonly type: 'send'; readonly to: ActorAddress; readonly envelope: string }
+  | { readonly type: 'reply'; readonly client: string; readonly reply: string };
 
 /**
  * `fenced`: the shard lease is no longer this worker's — stop the shard. `conflict`: this actor's persisted state
@@ -70,9 +72,9 @@ export type CommitOutcome = 'committed' | 'fenced' | 'conflict';
 export interface ActorStore {
   load(shard: ShardId, address: ActorAddress): Promise<ActorRecord | null>;
   /**
-   * Whether commits of this actor append their `sends` atomically with the record. The host then leaves them out of
-   * the record's outbox (a crash cannot cut them short) and does not send them itself; otherwise it sends them after
-   * the commit, as every other effect. Absent: never.
+   * Whether commits of this actor append their sends and replies atomically with the record. The host then leaves
+   * them out of the record's outbox (a crash cannot cut them short) and does not send them itself; otherwise it sends
+   * them after the commit, as every other effect. Absent: never.
    */
   commitsSends?(address: ActorAddress): boolean;
   /** Writes the record and acknowledges the entries, both only while `fence` is the shard's current lease. */

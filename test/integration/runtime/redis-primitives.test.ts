@@ -5,6 +5,7 @@ import { actorAddress, shardOf, type ActorAddress, type ShardId } from '../../..
 import { runtimeKeys } from '../../../actors/keys.ts';
 import { redisLeases } from '../../../actors/lease.ts';
 import { redisActorStore } from '../../../actors/redis-store.ts';
+import type { CommittedSend } from '../../../actors/store.ts';
 import { trimInbox } from '../../../actors/trim.ts';
 import { initialRecord } from '../../../actors/apply.ts';
 import { TEST_REDIS_URL } from '../../support/cluster.ts';
@@ -77,10 +78,20 @@ describe.each([
     const [a, b] = [actorAddress('counter', `G-${randomUUID().slice(0, 6)}`), actorAddress('counter', `H-${randomUUID().slice(0, 6)}`)];
     const [entryA, entryB] = [await pendingEntry(current), await pendingEntry(stale)];
 
-    // Each also sends a message to an actor of shard 0 (appended by the commit itself where the store does that).
+    // Each also sends a message to another actor and replies to an asker (appended by the commit itself where the
+    // store does that).
     const to = (id: string) => actorAddress('counter', `${id}-${randomUUID().slice(0, 6)}`);
     const [toA, toB] = [to('TO-A'), to('TO-B')];
-    const sends = (target: ActorAddress) => (store.commitsSends?.(target) ? { sends: [{ to: target, envelope: JSON.stringify({ for: target }) }] } : {});
+    const asker = `asker-${randomUUID().slice(0, 6)}`;
+    const sends = (target: ActorAddress): { sends?: CommittedSend[] } =>
+      store.commitsSends?.(target)
+        ? {
+            sends: [
+              { type: 'send', to: target, envelope: JSON.stringify({ for: target }) },
+              { type: 'reply', client: asker, reply: JSON.stringify({ type: 'reply', correlationId: target, body: null }) },
+            ],
+          }
+        : {};
     const outcomes = await Promise.all([
       store.commit({ shard: current, address: a, fence: held!.token, record: initialRecord({ v: 1 }), ackIds: [entryA], ...sends(toA) }),
       store.commit({ shard: stale, address: b, fence: 'someone-else|1', record: initialRecord({ v: 1 }), ackIds: [entryB], ...sends(toB) }),
@@ -94,6 +105,10 @@ describe.each([
       const inbox = async (target: ActorAddress) => (await redis.xrange(keys.inbox(shardOf(target, SHARDS)), '-', '+')).map(([, fields]) => fields[1]);
       expect(await inbox(toA)).toContain(JSON.stringify({ for: toA }));
       expect(await inbox(toB)).not.toContain(JSON.stringify({ for: toB }));
+      const replies = await redis.xrange(keys.replies(asker), '-', '+');
+      expect(replies.map(([, fields]) => (JSON.parse(fields[1] ?? '{}') as { correlationId?: string }).correlationId)).toEqual([toA]);
+      // A reply stream nobody reads expires.
+      expect(await redis.pttl(keys.replies(asker))).toBeGreaterThan(0);
     }
     expect((await store.load(current, a))?.state).toEqual({ v: 1 });
     expect(await store.load(stale, b)).toBeNull();
