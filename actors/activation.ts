@@ -2,8 +2,8 @@ import type { Clock } from '../src/shared/clock.ts';
 import type { ActorAddress, ShardId } from './address.ts';
 import { applyBatch, initialRecord, type AppliedBatch, type InboxMessage } from './apply.ts';
 import type { ActorBehavior } from './behavior.ts';
-import type { EffectRunner } from './effects.ts';
-import { encodeEnvelope, type RecentMessage, type Reply } from './envelope.ts';
+import { replyOf, tellOf, type EffectRunner } from './effects.ts';
+import { encodeEnvelope, type RecentMessage } from './envelope.ts';
 import type { ActorRecord, ActorStore, CommittedSend, LeaseToken, PlannedEffect } from './store.ts';
 
 const MAX_CONFLICT_RETRIES = 5;
@@ -109,9 +109,9 @@ function withSendsApart(record: ActorRecord, now: number): { record: ActorRecord
   const rest: PlannedEffect[] = [];
   for (const e of record.outbox) {
     if (e.type === 'send') {
-      sends.push({ type: 'send', to: e.to, envelope: encodeEnvelope({ type: 'tell', id: e.id, to: e.to, from: e.from, body: e.body, sentAt: now }) });
+      sends.push({ type: 'send', to: e.to, envelope: encodeEnvelope(tellOf(e, now)) });
     } else if (e.type === 'reply') {
-      sends.push({ type: 'reply', client: e.replyTo.client, reply: JSON.stringify({ type: 'reply', correlationId: e.replyTo.correlationId, body: e.body } satisfies Reply) });
+      sends.push({ type: 'reply', client: e.replyTo.client, reply: JSON.stringify(replyOf(e)) });
     } else {
       rest.push(e);
     }
@@ -243,7 +243,7 @@ export function createActivation(deps: ActivationDeps): Activation {
           inProgress = 0;
           continue;
         }
-        const { record: written, sends } = sendsWithCommit && result.applied ? withSendsApart(result.record, now) : { record: result.record, sends: undefined };
+        const { record: written, sends } = sendsWithCommit && result.applied ? withSendsApart(result.record, now) : { record: result.record, sends: [] };
         const outcome = await deps.store.commit({
           shard: deps.shard,
           address: deps.address,
@@ -251,7 +251,7 @@ export function createActivation(deps: ActivationDeps): Activation {
           record: written,
           ackIds: result.ackIds,
           ...ttl,
-          ...(sends && sends.length > 0 ? { sends } : {}),
+          ...(sends.length > 0 ? { sends } : {}),
         });
         if (outcome === 'fenced') {
           queue.length = 0;

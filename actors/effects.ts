@@ -2,9 +2,20 @@ import type { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../src/shared/clock.ts';
 import { sendReply, type ActorClient } from './client.ts';
+import type { Envelope, Reply } from './envelope.ts';
 import type { RuntimeKeys } from './keys.ts';
 import type { PlannedEffect } from './store.ts';
 import type { Timers } from './timers.ts';
+
+/** The envelope a planned send travels in; `sentAt` is the sender's clock, ms (latency metrics only). */
+export function tellOf(effect: Extract<PlannedEffect, { type: 'send' }>, sentAt: number): Envelope {
+  return { type: 'tell', id: effect.id, to: effect.to, from: effect.from, body: effect.body, sentAt };
+}
+
+/** The reply a planned reply appends to its asker's reply stream. */
+export function replyOf(effect: Extract<PlannedEffect, { type: 'reply' }>): Reply {
+  return { type: 'reply', correlationId: effect.replyTo.correlationId, body: effect.body };
+}
 
 /** Carries out committed effects. Every effect is idempotent, so running a batch twice is harmless. */
 export type EffectRunner = (effects: readonly PlannedEffect[]) => Promise<void>;
@@ -21,10 +32,10 @@ export function createEffectRunner(deps: {
   const run = async (effect: PlannedEffect): Promise<void> => {
     switch (effect.type) {
       case 'send':
-        await deps.client.deliver({ type: 'tell', id: effect.id, to: effect.to, from: effect.from, body: effect.body, sentAt: deps.clock.now() });
+        await deps.client.deliver(tellOf(effect, deps.clock.now()));
         return;
       case 'reply':
-        await sendReply(deps.redis, deps.keys, effect.replyTo, { type: 'reply', correlationId: effect.replyTo.correlationId, body: effect.body });
+        await sendReply(deps.redis, deps.keys, effect.replyTo, replyOf(effect));
         return;
       case 'schedule':
         await deps.timers.schedule(effect);

@@ -29,7 +29,7 @@ export interface CellEntry {
 
 export interface CellState {
   readonly cell: string;
-  /** Listed drivers; an array because queries scan it (a packed array of same-shaped objects scans fastest). */
+  /** Listed drivers; queries read them through the index built from this array (`cell-index.ts`). */
   readonly drivers: readonly CellEntry[];
   /** Version each recently departed driver left with, and when (ms): forgotten after `silenceMs`. */
   readonly departed: Readonly<Record<string, { readonly version: number; readonly at: number }>>;
@@ -244,15 +244,15 @@ function collectBucket(scan: Scan, b: number): void {
   let found = scan.nearestFound;
   const end = start[b + 1] as number;
   for (let slot = start[b] as number; slot < end; slot++) {
-    const at = slot * SLOT;
-    if ((fields[at + F_SEEN_AT] as number) < horizon) continue;
+    const base = slot * SLOT;
+    if ((fields[base + F_SEEN_AT] as number) < horizon) continue;
     if (exclude !== null && exclude.has(id[slot] as string)) continue;
     // The arithmetic of planeDistanceSq, inlined: cells, dispatchers and the brute-force tests rank alike.
-    let dLng = (fields[at + F_LNG] as number) - pickup.lng;
+    let dLng = (fields[base + F_LNG] as number) - pickup.lng;
     if (dLng > 180) dLng -= 360;
     else if (dLng < -180) dLng += 360;
     const x = dLng * kx;
-    const y = ((fields[at + F_LAT] as number) - pickup.lat) * RADIANS;
+    const y = ((fields[base + F_LAT] as number) - pickup.lat) * RADIANS;
     const dist = x * x + y * y;
     slots[m] = slot;
     d2[m] = dist;
@@ -260,12 +260,12 @@ function collectBucket(scan: Scan, b: number): void {
     // Keep the k smallest distances, ascending (insertion: most drivers fail the first comparison).
     if (found < k) found++;
     else if (dist >= (nearestSq[k - 1] as number)) continue;
-    let at2 = found - 1;
-    while (at2 > 0 && (nearestSq[at2 - 1] as number) > dist) {
-      nearestSq[at2] = nearestSq[at2 - 1] as number;
-      at2--;
+    let at = found - 1;
+    while (at > 0 && (nearestSq[at - 1] as number) > dist) {
+      nearestSq[at] = nearestSq[at - 1] as number;
+      at--;
     }
-    nearestSq[at2] = dist;
+    nearestSq[at] = dist;
   }
   scan.collected = m;
   scan.nearestFound = found;
@@ -304,17 +304,14 @@ function rank(scan: Scan, cell: string, pickup: GeoPoint, params: ScoreParams, s
     const distance = Math.sqrt(dj) * EARTH_RADIUS_KM;
     const score = scoreOfSlot(scan.walk.index, slot, pickup, distance, params);
     if (count === size) {
-      const last = topScore[size - 1] as number;
-      if (score > last || (score === last && (id[slot] as string) > (id[topSlot[size - 1] as number] as string))) continue;
+      if (ranksAfter(score, slot, size - 1, id)) continue;
     } else {
       count++;
     }
     let at = count - 1;
-    while (at > 0) {
-      const before = topScore[at - 1] as number;
-      if (score > before || (score === before && (id[slot] as string) > (id[topSlot[at - 1] as number] as string))) break;
+    while (at > 0 && !ranksAfter(score, slot, at - 1, id)) {
       topSlot[at] = topSlot[at - 1] as number;
-      topScore[at] = before;
+      topScore[at] = topScore[at - 1] as number;
       topDistance[at] = topDistance[at - 1] as number;
       at--;
     }
@@ -338,6 +335,12 @@ function rank(scan: Scan, cell: string, pickup: GeoPoint, params: ScoreParams, s
     };
   }
   return top;
+}
+
+/** Whether the driver in `slot`, scoring `score`, ranks after the one kept at `i` while ranking: (score, driverId). */
+function ranksAfter(score: number, slot: number, i: number, id: readonly string[]): boolean {
+  const kept = buffers.topScore[i] as number;
+  return score > kept || (score === kept && (id[slot] as string) > (id[buffers.topSlot[i] as number] as string));
 }
 
 /** Whether more than `limit` drivers of the cell are eligible (stops counting past it). */

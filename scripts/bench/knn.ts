@@ -15,7 +15,7 @@ import { dispatchSettings, type DispatchSettings } from '../../src/dispatch/conf
 import { cellAddress } from '../../src/dispatch/effects.ts';
 import { forkWorker, type ForkedWorker } from '../../src/processes/fork.ts';
 import { systemClock } from '../../src/shared/clock.ts';
-import { percentile, printTable, progress, round } from './stats.ts';
+import { fastest, percentile, printTable, progress, round } from './stats.ts';
 import { waitForBalancedOwnership } from './ownership.ts';
 
 /**
@@ -154,7 +154,7 @@ export async function runKnnBench(): Promise<void> {
       progress(`GEOSEARCH from ${startKm} km: ${seconds} s…`);
       radiusRuns.push(await runGeo(startKm, startKm === 0.5));
     }
-    const bestRadius = radiusRuns.reduce((a, b) => (b.perSec > a.perSec ? b : a)).startKm;
+    const bestRadius = fastest(radiusRuns, (r) => r.perSec).startKm;
     // Then rounds alternating the two, so both see the same machine (this VM's neighbours move either by ±30 % from
     // one run to the next); the best round of each is compared, as the runtime benchmark does.
     const inProcessRuns: ReturnType<typeof runInProcess>[] = [];
@@ -166,8 +166,8 @@ export async function runKnnBench(): Promise<void> {
       geoRuns.push(await runGeo(bestRadius, false));
       progress(`round ${r}/${rounds}: in process ${Math.round(inProcessRuns.at(-1)?.perSec ?? 0)}, GEOSEARCH ${Math.round(geoRuns.at(-1)?.perSec ?? 0)} queries/s\n`);
     }
-    const inProcess = inProcessRuns.reduce((a, b) => (b.perSec > a.perSec ? b : a));
-    const bestGeo = geoRuns.reduce((a, b) => (b.perSec > a.perSec ? b : a));
+    const inProcess = fastest(inProcessRuns, (r) => r.perSec);
+    const bestGeo = fastest(geoRuns, (r) => r.perSec);
     const inProcessPerSec = inProcess.perSec;
 
     // ── 2. through the cell actors ───────────────────────────────────────────────────────────────────────────────

@@ -9,7 +9,7 @@ import { forkWorker, type ForkedWorker } from '../../src/processes/fork.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import type { BenchWorkerReport, BenchWorkerRequest } from './runtime-worker.ts';
 import { paced } from './pacing.ts';
-import { percentile, printTable, progress, round } from './stats.ts';
+import { fastest, percentile, printTable, progress, round } from './stats.ts';
 import { waitForBalancedOwnership } from './ownership.ts';
 
 /**
@@ -53,9 +53,8 @@ export async function runRuntimeBench(): Promise<void> {
         `round ${round}/${rounds}: ceiling ${Math.round(ceilingRuns.at(-1)?.msgsPerSec ?? 0)} msg/s, runtime ${Math.round(runtimeRuns.at(-1)?.msgsPerSec ?? 0)} msg/s\n`,
       );
     }
-    const best = (runs: typeof ceilingRuns) => runs.reduce((a, b) => (b.msgsPerSec > a.msgsPerSec ? b : a));
-    const ceiling = best(ceilingRuns);
-    const runtime = best(runtimeRuns);
+    const ceiling = fastest(ceilingRuns, (r) => r.msgsPerSec);
+    const runtime = fastest(runtimeRuns, (r) => r.msgsPerSec);
 
     // Latency at a fixed offered load, measured from a clean slate; the raw loop at the same load first, as the
     // floor this machine sets (its scheduling and Redis round trips, with no runtime in the way).

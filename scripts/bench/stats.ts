@@ -37,3 +37,9 @@ export function throttledProgress(intervalMs = 500): (text: string) => void {
     progress(text);
   };
 }
+
+/** The run with the highest `rate` (benchmarks compare the best round of each side). */
+export function fastest<T>(runs: readonly T[], rate: (run: T) => number): T {
+  if (runs.length === 0) throw new Error('no runs to compare');
+  return runs.reduce((a, b) => (rate(b) > rate(a) ? b : a));
+}

@@ -12,12 +12,15 @@ const uniqueId = (prefix: string) => `${prefix}-${Math.random().toString(36).sli
 
 const residentCounters = async (worker: WorkerRecord) => (await worker.report()).info.actors.counter ?? 0;
 
+/** One worker whose idle actors stay for five minutes: only `finished` can make one leave within a test. */
+async function oneWorker(): Promise<{ c: TestCluster; worker: WorkerRecord }> {
+  cluster = testCluster({ shards: 4, passivateAfterMs: 300_000 });
+  return { c: cluster, worker: await cluster.spawnWorker() };
+}
+
 describe('actors a kind says are finished', () => {
   it('given a finished actor, when its write is done, then it leaves memory at once (idle ones stay), and a later message activates it from its record', async () => {
-    // Idle actors would stay for five minutes: only `finished` can make one leave within the test.
-    cluster = testCluster({ shards: 4, passivateAfterMs: 300_000 });
-    const c = cluster;
-    const worker = await c.spawnWorker();
+    const { c, worker } = await oneWorker();
     const done = uniqueId('DONE');
     const open = uniqueId('OPEN');
     await c.client.tell(c.address(done), { type: 'add', seq: 1 });
@@ -39,9 +42,7 @@ describe('actors a kind says are finished', () => {
   });
 
   it('given a finished actor whose last decision sent a message, when a later message activates it again, then that message is not sent again', async () => {
-    cluster = testCluster({ shards: 4, passivateAfterMs: 300_000 });
-    const c = cluster;
-    const worker = await c.spawnWorker();
+    const { c, worker } = await oneWorker();
     const done = uniqueId('DONE');
     const target = uniqueId('TARGET');
     await c.client.tell(c.address(done), { type: 'finish', toId: target, seq: 100 });
