@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { actorAddress, shardOf, type ActorAddress, type ShardId } from '../../../actors/address.ts';
+import { deleteNamespace } from '../../../actors/delete-namespace.ts';
 import { runtimeKeys } from '../../../actors/keys.ts';
 import { redisLeases } from '../../../actors/lease.ts';
 import { redisActorStore } from '../../../actors/redis-store.ts';
@@ -64,56 +65,62 @@ describe.each([
   { commitGroups: 'per-shard', shards: [22, 23] },
 ] as const)('group commit, commits grouped $commitGroups', ({ commitGroups, shards }) => {
   it('given commits of two shards in one turn, one under a stale lease token, when they are flushed, then only the current shard is written, acknowledged and sends', async () => {
-    const store = redisActorStore(redis, keys, { commitGroups, shardCount: SHARDS });
-    const [current, stale] = shards as unknown as [ShardId, ShardId];
-    const leases = redisLeases(redis, keys, `w-${randomUUID().slice(0, 6)}`, 5_000);
-    const held = await leases.acquire(current);
-    await leases.acquire(stale);
-    const pendingEntry = async (s: ShardId) => {
-      await redis.xgroup('CREATE', keys.inbox(s), keys.group, '0', 'MKSTREAM').catch(() => undefined);
-      const id = await redis.xadd(keys.inbox(s), '*', 'm', '{}');
-      await redis.xreadgroup('GROUP', keys.group, 'w', 'COUNT', 10, 'STREAMS', keys.inbox(s), '>');
-      return id!;
-    };
-    const [a, b] = [actorAddress('counter', `G-${randomUUID().slice(0, 6)}`), actorAddress('counter', `H-${randomUUID().slice(0, 6)}`)];
-    const [entryA, entryB] = [await pendingEntry(current), await pendingEntry(stale)];
+    // Its own namespace: the messages these commits send land on shards other tests of this file use.
+    const own = runtimeKeys(`t-${randomUUID().slice(0, 8)}`);
+    try {
+      const store = redisActorStore(redis, own, { commitGroups, shardCount: SHARDS });
+      const [current, stale] = shards as unknown as [ShardId, ShardId];
+      const leases = redisLeases(redis, own, `w-${randomUUID().slice(0, 6)}`, 5_000);
+      const held = await leases.acquire(current);
+      await leases.acquire(stale);
+      const pendingEntry = async (s: ShardId) => {
+        await redis.xgroup('CREATE', own.inbox(s), own.group, '0', 'MKSTREAM').catch(() => undefined);
+        const id = await redis.xadd(own.inbox(s), '*', 'm', '{}');
+        await redis.xreadgroup('GROUP', own.group, 'w', 'COUNT', 10, 'STREAMS', own.inbox(s), '>');
+        return id!;
+      };
+      const [a, b] = [actorAddress('counter', `G-${randomUUID().slice(0, 6)}`), actorAddress('counter', `H-${randomUUID().slice(0, 6)}`)];
+      const [entryA, entryB] = [await pendingEntry(current), await pendingEntry(stale)];
 
-    // Each also sends a message to another actor and replies to an asker (appended by the commit itself where the
-    // store does that).
-    const to = (id: string) => actorAddress('counter', `${id}-${randomUUID().slice(0, 6)}`);
-    const [toA, toB] = [to('TO-A'), to('TO-B')];
-    const asker = `asker-${randomUUID().slice(0, 6)}`;
-    const sends = (target: ActorAddress): { sends?: CommittedSend[] } =>
-      store.commitsSends?.(target)
-        ? {
-            sends: [
-              { type: 'send', to: target, envelope: JSON.stringify({ for: target }) },
-              { type: 'reply', client: asker, reply: JSON.stringify({ type: 'reply', correlationId: target, body: null }) },
-            ],
-          }
-        : {};
-    const outcomes = await Promise.all([
-      store.commit({ shard: current, address: a, fence: held!.token, record: initialRecord({ v: 1 }), ackIds: [entryA], ...sends(toA) }),
-      store.commit({ shard: stale, address: b, fence: 'someone-else|1', record: initialRecord({ v: 1 }), ackIds: [entryB], ...sends(toB) }),
-    ]);
+      // Each also sends a message to another actor and replies to an asker (appended by the commit itself where the
+      // store does that).
+      const to = (id: string) => actorAddress('counter', `${id}-${randomUUID().slice(0, 6)}`);
+      const [toA, toB] = [to('TO-A'), to('TO-B')];
+      const asker = `asker-${randomUUID().slice(0, 6)}`;
+      const sends = (target: ActorAddress): { sends?: CommittedSend[] } =>
+        store.commitsSends?.(target)
+          ? {
+              sends: [
+                { type: 'send', to: target, envelope: JSON.stringify({ for: target }) },
+                { type: 'reply', client: asker, reply: JSON.stringify({ type: 'reply', correlationId: target, body: null }) },
+              ],
+            }
+          : {};
+      const outcomes = await Promise.all([
+        store.commit({ shard: current, address: a, fence: held!.token, record: initialRecord({ v: 1 }), ackIds: [entryA], ...sends(toA) }),
+        store.commit({ shard: stale, address: b, fence: 'someone-else|1', record: initialRecord({ v: 1 }), ackIds: [entryB], ...sends(toB) }),
+      ]);
 
-    expect(outcomes).toEqual(['committed', 'fenced']);
-    // A store whose commits carry one shard each (Redis Cluster) cannot append to another shard's inbox.
-    expect(store.commitsSends?.(toA)).toBe(commitGroups === 'across-shards');
-    if (commitGroups === 'across-shards') {
-      // Only the written commit's message is in an inbox: the fenced one's went nowhere.
-      const inbox = async (target: ActorAddress) => (await redis.xrange(keys.inbox(shardOf(target, SHARDS)), '-', '+')).map(([, fields]) => fields[1]);
-      expect(await inbox(toA)).toContain(JSON.stringify({ for: toA }));
-      expect(await inbox(toB)).not.toContain(JSON.stringify({ for: toB }));
-      const replies = await redis.xrange(keys.replies(asker), '-', '+');
-      expect(replies.map(([, fields]) => (JSON.parse(fields[1] ?? '{}') as { correlationId?: string }).correlationId)).toEqual([toA]);
-      // A reply stream nobody reads expires.
-      expect(await redis.pttl(keys.replies(asker))).toBeGreaterThan(0);
+      expect(outcomes).toEqual(['committed', 'fenced']);
+      // A store whose commits carry one shard each (Redis Cluster) cannot append to another shard's inbox.
+      expect(store.commitsSends?.(toA)).toBe(commitGroups === 'across-shards');
+      if (commitGroups === 'across-shards') {
+        // Only the written commit's message is in an inbox: the fenced one's went nowhere.
+        const inbox = async (target: ActorAddress) => (await redis.xrange(own.inbox(shardOf(target, SHARDS)), '-', '+')).map(([, fields]) => fields[1]);
+        expect(await inbox(toA)).toContain(JSON.stringify({ for: toA }));
+        expect(await inbox(toB)).not.toContain(JSON.stringify({ for: toB }));
+        const replies = await redis.xrange(own.replies(asker), '-', '+');
+        expect(replies.map(([, fields]) => (JSON.parse(fields[1] ?? '{}') as { correlationId?: string }).correlationId)).toEqual([toA]);
+        // A reply stream nobody reads expires.
+        expect(await redis.pttl(own.replies(asker))).toBeGreaterThan(0);
+      }
+      expect((await store.load(current, a))?.state).toEqual({ v: 1 });
+      expect(await store.load(stale, b)).toBeNull();
+      expect((await redis.xpending(own.inbox(current), own.group))[0]).toBe(0);
+      expect((await redis.xpending(own.inbox(stale), own.group))[0]).toBe(1);
+    } finally {
+      await deleteNamespace(redis, own);
     }
-    expect((await store.load(current, a))?.state).toEqual({ v: 1 });
-    expect(await store.load(stale, b)).toBeNull();
-    expect((await redis.xpending(keys.inbox(current), keys.group))[0]).toBe(0);
-    expect((await redis.xpending(keys.inbox(stale), keys.group))[0]).toBe(1);
   });
 });
 
