@@ -15,6 +15,7 @@ import { dispatchAddress, driverAddress, orderAddress } from '../../src/dispatch
 import { forkWorker, type ForkedWorker } from '../../src/processes/fork.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { listenDriverPushes } from '../../test/support/dispatch-cluster.ts';
+import { cpuPer, cpuSample, type CpuSample } from './cpu.ts';
 import { paced } from './pacing.ts';
 import { percentile, printTable, progress, round } from './stats.ts';
 import { waitForBalancedOwnership } from './ownership.ts';
@@ -129,6 +130,8 @@ export async function runDispatchBench(): Promise<void> {
     const total = warmup + measuredCount;
     const orderIds = Array.from({ length: total }, (_, i) => (i < warmup ? `WARM-${i}` : `ORD-${i - warmup}`));
     const measured = new Set(orderIds.slice(warmup));
+    const workerPids = () => workers.flatMap((w) => (w.child.pid ? [w.child.pid] : []));
+    let cpuFrom: CpuSample | null = null;
     loopDelay.enable();
     let started = performance.now();
     const status = (sent: number) =>
@@ -141,6 +144,7 @@ export async function runDispatchBench(): Promise<void> {
         if (i === warmup) {
           started = performance.now();
           loopDelay.reset();
+          void cpuSample(workerPids(), redis).then((sample) => (cpuFrom = sample));
         }
         const pickup = somewhere();
         const dropoff = somewhere();
@@ -156,6 +160,7 @@ export async function runDispatchBench(): Promise<void> {
       progress(status(total));
     }
     const elapsedS = ((lastAssignedAt || performance.now()) - started) / 1000;
+    const cpu = cpuFrom ? cpuPer(cpuFrom, await cpuSample(workerPids(), redis), measuredCount) : null;
     await Promise.all(answering);
     progress(`orders at ${rate}/s: done\n`);
 
@@ -186,6 +191,7 @@ export async function runDispatchBench(): Promise<void> {
       `orders: ${measuredCount} measured, ${warmup} warm-up (offer p99 ${round(percentile(warmupLatencies, 99))} ms); offers pushed to drivers: ${offered.size} orders; accepts refused: ${acceptFailures}; bench process loop delay p99 ` +
         `${round(loopDelay.percentile(99) / 1e6)} ms; machine load average (1 min) ${round(loadAtStart, 1)} at start, ${round(loadavg()[0] ?? 0, 1)} at the end (2 cores)`,
     );
+    if (cpu) console.log(`CPU per measured order, ms: workers ${round(cpu.workers)}, Redis ${round(cpu.redis)}, this process (drivers and order stand-ins) ${round(cpu.loadAndApi)}`);
     console.log(
       JSON.stringify({
         bench: 'dispatch',
@@ -202,6 +208,7 @@ export async function runDispatchBench(): Promise<void> {
         maxOfferMs: round(Math.max(...offerLatencies)),
         warmupP99OfferMs: round(percentile(warmupLatencies, 99)),
         loadAvgAtStart: round(loadAtStart, 1),
+        ...(cpu ? { cpuMsPerOrder: { workers: round(cpu.workers), redis: round(cpu.redis), benchProcess: round(cpu.loadAndApi) } } : {}),
       }),
     );
   } finally {

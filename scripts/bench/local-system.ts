@@ -23,6 +23,7 @@ const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 export async function startLocalSystem(opts: { workers: number; shards?: number; env?: Record<string, string> }): Promise<{
   baseUrl: string;
   databaseUrl: string;
+  redisUrl: string;
   http: HttpProcess;
   workers: ForkedWorker[];
   stop(): Promise<void>;
@@ -63,6 +64,7 @@ export async function startLocalSystem(opts: { workers: number; shards?: number;
   return {
     baseUrl: `http://127.0.0.1:${http.port}`,
     databaseUrl,
+    redisUrl,
     http,
     workers,
     async stop() {

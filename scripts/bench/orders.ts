@@ -3,6 +3,9 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { createPool, type Pool } from '../../src/db/pool.ts';
 import { pgEventStore } from '../../src/orders/event-store/index.ts';
 import { startLocalSystem } from './local-system.ts';
+import { Redis } from 'ioredis';
+import { cpuPer, cpuSample } from './cpu.ts';
+import { jsonClient } from './http-client.ts';
 import { percentile, printTable, progress, round } from './stats.ts';
 
 /**
@@ -22,7 +25,7 @@ export async function runOrdersBench(): Promise<void> {
   progress('starting the system: fresh database, 2 workers, API…');
   const system = await startLocalSystem({ workers: 2 });
   try {
-    const api = apiClient(system.baseUrl);
+    const api = apiClient(system.baseUrl, clients);
     const admin = await api.token({ role: 'admin' });
     const restaurant = (await api.post('/v1/restaurants', admin, { name: 'Bench Pizza', location: { lat: 37.77, lng: -122.41 } })).body as { restaurantId: string };
     await api.post(`/v1/restaurants/${restaurant.restaurantId}/menu/items`, admin, { itemId: 'PIZZA-1', name: 'Margherita', priceCents: 1250, currency: 'USD' });
@@ -37,6 +40,9 @@ export async function runOrdersBench(): Promise<void> {
     const orderMs: number[] = [];
     let done = 0;
     let failed = 0;
+    const cpuRedis = new Redis(system.redisUrl);
+    const workerPids = system.workers.flatMap((w) => (w.child.pid ? [w.child.pid] : []));
+    const cpuFrom = await cpuSample(workerPids, cpuRedis);
     const started = performance.now();
     await Promise.all(
       customers.map(async (token, i) => {
@@ -54,9 +60,12 @@ export async function runOrdersBench(): Promise<void> {
       }),
     );
     const restSeconds = (performance.now() - started) / 1000;
+    const cpu = cpuPer(cpuFrom, await cpuSample(workerPids, cpuRedis), done);
+    cpuRedis.disconnect();
     const ordersPerSec = done / restSeconds;
     progress(`orders through REST: ${Math.round(ordersPerSec)} orders/s\n`);
 
+    api.close();
     const pool = createPool(system.databaseUrl, { max: 10 });
     progress(`event store: ${appends} appends from ${callers} callers…`);
     const store = await appendThroughStore(pool, appends, callers);
@@ -73,6 +82,9 @@ export async function runOrdersBench(): Promise<void> {
       { path: 'event store appends (events/s)', 'per s': Math.round(store.eventsPerSec), 'p50 ms': round(percentile(store.latencies, 50)), 'p99 ms': round(percentile(store.latencies, 99)) },
       { path: 'raw batched INSERT, same rows (events/s)', 'per s': Math.round(ceiling.eventsPerSec), 'p50 ms': '', 'p99 ms': '' },
     ]);
+    console.log(
+      `CPU per order, ms: load generator and API (one process) ${round(cpu.loadAndApi)}, workers ${round(cpu.workers)}, Redis ${round(cpu.redis)}`,
+    );
     console.log(`${done} orders by ${clients} clients, ${failed} failed; ${appends} appends of 2 events by ${callers} callers`);
     console.log(
       JSON.stringify({
@@ -85,6 +97,7 @@ export async function runOrdersBench(): Promise<void> {
         p99Ms: round(percentile(orderMs, 99)),
         placeP99Ms: round(percentile(placeMs, 99)),
         acceptP99Ms: round(percentile(acceptMs, 99)),
+        cpuMsPerOrder: { loadAndApi: round(cpu.loadAndApi), workers: round(cpu.workers), redis: round(cpu.redis) },
         appendsPerSec: Math.round(store.eventsPerSec),
         appendP99Ms: round(percentile(store.latencies, 99)),
         ceilingAppendsPerSec: Math.round(ceiling.eventsPerSec),
@@ -124,20 +137,14 @@ async function placeAndAccept(
   return accepted.status === 200 ? { placeMs: t1 - t0, acceptMs: t2 - t1 } : null;
 }
 
-function apiClient(baseUrl: string) {
+function apiClient(baseUrl: string, connections: number) {
+  const http = jsonClient(baseUrl, { connections });
   return {
     async token(body: Record<string, string>): Promise<string> {
-      const res = await fetch(`${baseUrl}/v1/auth/dev-tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      return ((await res.json()) as { token: string }).token;
+      return ((await http.post('/v1/auth/dev-tokens', null, body)).body as { token: string }).token;
     },
-    async post(path: string, token: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
-      const res = await fetch(`${baseUrl}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
-        body: JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json().catch(() => null) };
-    },
+    post: (path: string, token: string, body: unknown, headers: Record<string, string> = {}) => http.post(path, token, body, headers),
+    close: () => http.close(),
   };
 }
 
