@@ -14,7 +14,7 @@ export interface OrderCommitContext {
 
 /**
  * The event store's group hook for orders: in the transaction that appends a group's events, upserts every order's
- * runtime bookkeeping (`order_actors`) and read row (`orders`) with one multi-row statement each.
+ * runtime bookkeeping (`order_actors`) and read row (`orders`): one statement, a multi-row upsert per table.
  */
 export async function projectOrders(tx: PgTransaction, appended: readonly { context: unknown }[]): Promise<void> {
   // Two commands of one order can share a group; the later (higher version) row wins.
@@ -25,25 +25,16 @@ export async function projectOrders(tx: PgTransaction, appended: readonly { cont
   }
   const rows = [...latest.values()];
   if (rows.length === 0) return;
-  await tx.query(
-    `INSERT INTO order_actors (order_id, version, applied_through, recent_ids, outbox, updated_at)
-     SELECT o, v, a, r, x, now() FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::jsonb[]) AS t(o, v, a, r, x)
-     ON CONFLICT (order_id) DO UPDATE SET version = EXCLUDED.version, applied_through = EXCLUDED.applied_through,
-       recent_ids = EXCLUDED.recent_ids, outbox = EXCLUDED.outbox, updated_at = now()
-     WHERE order_actors.version < EXCLUDED.version`,
-    [rows.map((r) => r.orderId), rows.map((r) => r.version), rows.map((r) => r.appliedThrough), rows.map((r) => JSON.stringify(r.recentIds)), rows.map((r) => JSON.stringify(r.outbox))],
-  );
   const views = rows.flatMap((r) => (r.view ? [r.view] : []));
-  if (views.length === 0) return;
-  await tx.query(
-    `INSERT INTO orders (order_id, customer_id, restaurant_id, driver_id, status, total_cents, currency, view, version, created_at, updated_at)
-     SELECT o, c, r, d, s, t, cur, v, ver, cr, now()
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::jsonb[], $9::int[], $10::timestamptz[])
-         AS x(o, c, r, d, s, t, cur, v, ver, cr)
-     ON CONFLICT (order_id) DO UPDATE SET driver_id = EXCLUDED.driver_id, status = EXCLUDED.status, view = EXCLUDED.view,
-       version = EXCLUDED.version, updated_at = now()
-     WHERE orders.version < EXCLUDED.version`,
-    [
+  await tx.query({
+    name: 'orders_project',
+    text: PROJECT_SQL,
+    values: [
+      rows.map((r) => r.orderId),
+      rows.map((r) => r.version),
+      rows.map((r) => r.appliedThrough),
+      rows.map((r) => JSON.stringify(r.recentIds)),
+      rows.map((r) => JSON.stringify(r.outbox)),
       views.map((v) => v.orderId),
       views.map((v) => v.customerId),
       views.map((v) => v.restaurantId),
@@ -55,5 +46,24 @@ export async function projectOrders(tx: PgTransaction, appended: readonly { cont
       views.map((v) => v.version),
       views.map((v) => v.createdAt),
     ],
-  );
+  });
 }
+
+// Both upserts in one statement (one round trip); a later writer never rolls a row back (the version guards).
+const PROJECT_SQL = `
+WITH actors AS (
+  INSERT INTO order_actors (order_id, version, applied_through, recent_ids, outbox, updated_at)
+  SELECT o, v, a, r, x, now() FROM unnest($1::text[], $2::int[], $3::text[], $4::jsonb[], $5::jsonb[]) AS t(o, v, a, r, x)
+  ON CONFLICT (order_id) DO UPDATE SET version = EXCLUDED.version, applied_through = EXCLUDED.applied_through,
+    recent_ids = EXCLUDED.recent_ids, outbox = EXCLUDED.outbox, updated_at = now()
+  WHERE order_actors.version < EXCLUDED.version
+), views AS (
+  INSERT INTO orders (order_id, customer_id, restaurant_id, driver_id, status, total_cents, currency, view, version, created_at, updated_at)
+  SELECT o, c, r, d, s, t, cur, v, ver, cr, now()
+    FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int[], $12::text[], $13::jsonb[], $14::int[], $15::timestamptz[])
+      AS x(o, c, r, d, s, t, cur, v, ver, cr)
+  ON CONFLICT (order_id) DO UPDATE SET driver_id = EXCLUDED.driver_id, status = EXCLUDED.status, view = EXCLUDED.view,
+    version = EXCLUDED.version, updated_at = now()
+  WHERE orders.version < EXCLUDED.version
+)
+SELECT 1`;

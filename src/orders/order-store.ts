@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { parseAddress } from '../../actors/address.ts';
+import { parseAddress, type ShardId } from '../../actors/address.ts';
 import type { RuntimeKeys } from '../../actors/keys.ts';
 import type { ActorRecord, ActorStore } from '../../actors/store.ts';
 import { NO_ENTRY } from '../../actors/stream-id.ts';
@@ -27,6 +27,9 @@ export function orderActorStore(deps: { pool: Pool; events: EventStore<PgTransac
     if (!parsed || parsed.kind !== 'order') throw new TypeError(`not an order address: ${address}`);
     return parsed.id;
   };
+  const ackAll = async (shard: ShardId, ackIds: readonly string[]) => {
+    if (ackIds.length > 0) await redis.xack(keys.inbox(shard), keys.group, ...ackIds);
+  };
   return {
     async load(_shard, address) {
       const orderId = orderIdOf(address);
@@ -48,8 +51,7 @@ export function orderActorStore(deps: { pool: Pool; events: EventStore<PgTransac
       // copy is refreshed though: a worker that died between a commit and its refresh left it behind the events, and
       // the command it had not acknowledged comes back here, as a duplicate, on the next owner.
       const v = view((record.state as OrderActorState).order);
-      if (v) await deps.readModel.cache(v);
-      if (ackIds.length > 0) await redis.xack(keys.inbox(shard), keys.group, ...ackIds);
+      await Promise.all([v ? deps.readModel.cache(v) : undefined, ackAll(shard, ackIds)]);
       return 'acknowledged';
     },
     async commit(c) {
@@ -74,9 +76,11 @@ export function orderActorStore(deps: { pool: Pool; events: EventStore<PgTransac
           context,
         });
         if (!appended.ok) return 'conflict';
-        if (v) await deps.readModel.cache(v);
+        // The events are committed: the Redis copy and the acknowledgement go out together (one round trip).
+        await Promise.all([v ? deps.readModel.cache(v) : undefined, ackAll(c.shard, c.ackIds)]);
+        return 'committed';
       }
-      if (c.ackIds.length > 0) await redis.xack(keys.inbox(c.shard), keys.group, ...c.ackIds);
+      await ackAll(c.shard, c.ackIds);
       return 'committed';
     },
   };

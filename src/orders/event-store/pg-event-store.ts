@@ -27,7 +27,8 @@ export interface PgEventStoreOptions {
 
 /**
  * First key of the two-int advisory locks that serialise writers of one order stream (second key:
- * `hashtext(order id)`). Transaction-scoped: released by COMMIT/ROLLBACK, or when the connection dies.
+ * `hashtext(order id)`). Transaction-scoped: released by COMMIT/ROLLBACK, or when the connection dies. Taken by the
+ * SQL function `order_events_lock_and_read` (its migration spells the same number).
  */
 export const ORDER_STREAM_LOCK_CLASS = 7301;
 
@@ -39,7 +40,7 @@ export const ORDER_STREAM_LOCK_CLASS = 7301;
  * 1. takes a transaction-scoped advisory lock per stream in the group, in hash order (two groups never
  *    deadlock; every writer of a stream — in this process or another worker — waits for the one before it);
  * 2. reads, after the locks, each stream's version (max seq) and which of the group's causation ids the
- *    streams already applied;
+ *    streams already applied (1 and 2 are one round trip: the function `order_events_lock_and_read`);
  * 3. decides each append in arrival order (`planGroup`): DUPLICATE, CONFLICT, or append at the next seqs;
  * 4. writes every accepted append's events, outbox rows and command rows with one multi-row INSERT
  *    (`unnest` of column arrays) per table, in one statement;
@@ -160,14 +161,12 @@ async function commitGroup(
     await client.query('BEGIN');
     try {
       const streamIds = [...new Set(appends.map((a) => a.streamId))];
-      const locked = await client.query<{ now: Date }>({ name: 'order_events_lock', text: LOCK_SQL, values: [streamIds] });
-      const recordedAt = (locked.rows[0]?.now ?? new Date(NaN)).toISOString();
-
-      const state = await client.query<{ order_id: string; causation_id: string | null; version: number }>({
-        name: 'order_events_state',
-        text: STATE_SQL,
+      const state = await client.query<{ order_id: string; causation_id: string | null; version: number; now: Date }>({
+        name: 'order_events_lock_and_read',
+        text: LOCK_AND_READ_SQL,
         values: [streamIds, appends.map((a) => a.streamId), appends.map((a) => a.causationId)],
       });
+      const recordedAt = (state.rows[0]?.now ?? new Date(NaN)).toISOString();
       const versions = new Map<string, number>();
       const causations = new Map<string, number>();
       for (const row of state.rows) {
@@ -280,24 +279,10 @@ function storeMetrics(registry: Registry) {
   return { groupSize, appends };
 }
 
-// Locks the group's streams in a fixed (hash) order. A statement of its own: the reads that follow take
-// their snapshot after the locks are held, so they see the previous writer's commit.
-const LOCK_SQL = `
-WITH locked AS (
-  SELECT pg_advisory_xact_lock(${ORDER_STREAM_LOCK_CLASS}, k)
-  FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest($1::text[]) AS u(id) ORDER BY k) AS keys
-)
-SELECT now() AS now, (SELECT count(*) FROM locked) AS locks`;
-
-// Rows with causation_id NULL: each stream's version. The others: the group's causation ids already applied.
-const STATE_SQL = `
-SELECT s.id AS order_id, NULL::text AS causation_id,
-       COALESCE((SELECT max(e.seq) FROM order_events e WHERE e.order_id = s.id), 0) AS version
-FROM unnest($1::text[]) AS s(id)
-UNION ALL
-SELECT c.order_id, c.causation_id, c.version
-FROM unnest($2::text[], $3::text[]) AS q(order_id, causation_id)
-JOIN order_commands c ON c.order_id = q.order_id AND c.causation_id = q.causation_id`;
+// Locks the group's streams in a fixed (hash) order, then — with a snapshot taken after the locks, so it sees the
+// previous writer's commit — reads each stream's version (rows with causation_id NULL) and the group's causation ids
+// already applied: migrations/1763700400000_event-store-lock-and-read.sql.
+const LOCK_AND_READ_SQL = 'SELECT order_id, causation_id, version, now FROM order_events_lock_and_read($1::text[], $2::text[], $3::text[])';
 
 // One statement, one multi-row INSERT per table. Outbox ids follow the input order (ORDER BY n), which puts
 // each order's rows in seq order; across transactions the stream lock orders them.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '../../../src/db/pool.ts';
-import { pgEventStore, type NewEvent, type PgTransaction } from '../../../src/orders/event-store/index.ts';
+import { ORDER_STREAM_LOCK_CLASS, pgEventStore, type NewEvent, type PgTransaction } from '../../../src/orders/event-store/index.ts';
 import type { OutboxMessage } from '../../../src/orders/outbox/index.ts';
 import { freshDatabase } from '../../support/database.ts';
 import { eventStoreContract } from './contract.ts';
@@ -176,6 +176,30 @@ describe('Postgres event store', () => {
 
       expect([...won].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect((await stores[0]?.read(id))?.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    });
+
+    it('given a writer holding a stream, when an append waits for it, then the append sees that commit and answers CONFLICT', async () => {
+      const id = newStream();
+      const blocker = await pool.connect();
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ORDER_STREAM_LOCK_CLASS, id]);
+        await blocker.query(
+          `INSERT INTO order_events (order_id, seq, event_id, event_type, data, causation_id, occurred_at) VALUES ($1, 1, $2, 'E0', '{}', 'c-blocker', now())`,
+          [id, randomUUID()],
+        );
+        const pending = pgEventStore(pool).append(id, { expectedVersion: 0, causationId: 'c-waiter', events: [event('E1')] });
+        // The append's transaction is queued behind the lock before the blocker commits.
+        await expect
+          .poll(async () => (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0]?.n, { timeout: 5_000 })
+          .toBeGreaterThan(0);
+        await blocker.query('COMMIT');
+
+        const r = await pending;
+        expect(r.ok ? 'appended' : r.error).toEqual({ code: 'CONFLICT', expectedVersion: 0, actualVersion: 1 });
+      } finally {
+        blocker.release();
+      }
     });
 
     it('given interleaved appends to many streams, then outbox ids follow each stream’s seq order', async () => {
