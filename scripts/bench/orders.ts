@@ -6,6 +6,7 @@ import { startLocalSystem } from './local-system.ts';
 import { Redis } from 'ioredis';
 import { cpuPer, cpuSample } from './cpu.ts';
 import { jsonClient } from './http-client.ts';
+import { paced } from './pacing.ts';
 import { percentile, printTable, progress, round } from './stats.ts';
 
 /**
@@ -13,14 +14,21 @@ import { percentile, printTable, progress, round } from './stats.ts';
  * restaurant, two asks of the order actor and two event appends — with p50/p99 per request and per order;
  * (2) event appends/s into Postgres through the event store (group commit, outbox rows, causation rows), side by side
  * in the same run with a raw batched INSERT of the same rows on the same database (the ceiling).
- * Environment: BENCH_ORDERS (3 000), BENCH_CLIENTS (64 concurrent clients), BENCH_APPENDS (20 000 commands of
- * 2 events each), BENCH_APPEND_CALLERS (500 concurrent appenders).
+ * The closed loop of (1) measures capacity: each client waits for its order before the next, so its latencies are
+ * the clients' queue (64 clients at 150 orders/s wait about 64 / 150 s per order whatever the system does). (1b)
+ * offers orders at a fixed rate instead (an open loop, BENCH_RATE per second for BENCH_PACED_SECONDS), which is the
+ * latency a user sees at that load.
+ * Environment: BENCH_ORDERS (3 000), BENCH_CLIENTS (64 concurrent clients), BENCH_RATE (100 orders/s),
+ * BENCH_PACED_SECONDS (10; 0 skips it), BENCH_APPENDS (20 000 commands of 2 events each), BENCH_APPEND_CALLERS
+ * (500 concurrent appenders).
  */
 export async function runOrdersBench(): Promise<void> {
   const orders = Number(process.env.BENCH_ORDERS ?? 3_000);
   const clients = Number(process.env.BENCH_CLIENTS ?? 64);
   const appends = Number(process.env.BENCH_APPENDS ?? 20_000);
   const callers = Number(process.env.BENCH_APPEND_CALLERS ?? 500);
+  const rate = Number(process.env.BENCH_RATE ?? 100);
+  const pacedSeconds = Number(process.env.BENCH_PACED_SECONDS ?? 10);
 
   progress('starting the system: fresh database, 2 workers, API…');
   const system = await startLocalSystem({ workers: 2 });
@@ -32,8 +40,11 @@ export async function runOrdersBench(): Promise<void> {
     const owner = await api.token({ role: 'restaurant', restaurantId: restaurant.restaurantId });
     const customers = await Promise.all(Array.from({ length: clients }, (_, i) => api.token({ role: 'customer', customerId: `CUST-B${i}` })));
 
-    // Warm-up: JIT, pools, actor activation paths.
-    await placeAndAccept(api, customers[0]!, 'CUST-B0', restaurant.restaurantId, owner);
+    // Warm-up, not measured: JIT, connection pools and actor activation paths, two orders per client at once.
+    progress('warm-up…');
+    for (let round = 0; round < 2; round++) {
+      await Promise.all(customers.map((token, i) => placeAndAccept(api, token, `CUST-B${i}`, restaurant.restaurantId, owner)));
+    }
 
     const placeMs: number[] = [];
     const acceptMs: number[] = [];
@@ -65,6 +76,7 @@ export async function runOrdersBench(): Promise<void> {
     const ordersPerSec = done / restSeconds;
     progress(`orders through REST: ${Math.round(ordersPerSec)} orders/s\n`);
 
+    const open = pacedSeconds > 0 ? await pacedOrders(api, customers, restaurant.restaurantId, owner, rate, pacedSeconds) : null;
     api.close();
     const pool = createPool(system.databaseUrl, { max: 10 });
     progress(`event store: ${appends} appends from ${callers} callers…`);
@@ -79,6 +91,16 @@ export async function runOrdersBench(): Promise<void> {
       { path: 'REST place (cash) + accept, per order', 'per s': Math.round(ordersPerSec), 'p50 ms': round(percentile(orderMs, 50)), 'p99 ms': round(percentile(orderMs, 99)) },
       { path: '  POST /v1/orders', 'per s': Math.round(ordersPerSec), 'p50 ms': round(percentile(placeMs, 50)), 'p99 ms': round(percentile(placeMs, 99)) },
       { path: '  POST …/orders/{id} ACCEPT', 'per s': Math.round(ordersPerSec), 'p50 ms': round(percentile(acceptMs, 50)), 'p99 ms': round(percentile(acceptMs, 99)) },
+      ...(open
+        ? [
+            {
+              path: `REST place + accept, offered ${rate}/s for ${pacedSeconds} s (open loop)`,
+              'per s': Math.round(open.ordersPerSec),
+              'p50 ms': round(percentile(open.orderMs, 50)),
+              'p99 ms': round(percentile(open.orderMs, 99)),
+            },
+          ]
+        : []),
       { path: 'event store appends (events/s)', 'per s': Math.round(store.eventsPerSec), 'p50 ms': round(percentile(store.latencies, 50)), 'p99 ms': round(percentile(store.latencies, 99)) },
       { path: 'raw batched INSERT, same rows (events/s)', 'per s': Math.round(ceiling.eventsPerSec), 'p50 ms': '', 'p99 ms': '' },
     ]);
@@ -98,6 +120,9 @@ export async function runOrdersBench(): Promise<void> {
         placeP99Ms: round(percentile(placeMs, 99)),
         acceptP99Ms: round(percentile(acceptMs, 99)),
         cpuMsPerOrder: { loadAndApi: round(cpu.loadAndApi), workers: round(cpu.workers), redis: round(cpu.redis) },
+        ...(open
+          ? { pacedRate: rate, pacedOrdersPerSec: round(open.ordersPerSec, 1), pacedFailed: open.failed, pacedP50Ms: round(percentile(open.orderMs, 50)), pacedP99Ms: round(percentile(open.orderMs, 99)) }
+          : {}),
         appendsPerSec: Math.round(store.eventsPerSec),
         appendP99Ms: round(percentile(store.latencies, 99)),
         ceilingAppendsPerSec: Math.round(ceiling.eventsPerSec),
@@ -107,6 +132,39 @@ export async function runOrdersBench(): Promise<void> {
   } finally {
     await system.stop();
   }
+}
+
+/** Orders offered at `rate` per second, each placed and accepted whatever the ones before it are doing. */
+async function pacedOrders(
+  api: ReturnType<typeof apiClient>,
+  customers: readonly string[],
+  restaurantId: string,
+  owner: string,
+  rate: number,
+  seconds: number,
+): Promise<{ ordersPerSec: number; orderMs: number[]; failed: number }> {
+  const orderMs: number[] = [];
+  const inFlight: Promise<void>[] = [];
+  let failed = 0;
+  const total = Math.round(rate * seconds);
+  const started = performance.now();
+  await paced(
+    rate,
+    total,
+    (i) => {
+      const c = i % customers.length;
+      inFlight.push(
+        placeAndAccept(api, customers[c] as string, `CUST-B${c}`, restaurantId, owner).then((r) => {
+          if (r) orderMs.push(r.placeMs + r.acceptMs);
+          else failed++;
+        }),
+      );
+    },
+    (sent) => `orders offered at ${rate}/s: ${sent}/${total}, done ${orderMs.length}`,
+  );
+  await Promise.all(inFlight);
+  progress(`orders offered at ${rate}/s: done\n`);
+  return { ordersPerSec: orderMs.length / ((performance.now() - started) / 1000), orderMs, failed };
 }
 
 async function placeAndAccept(
