@@ -23,8 +23,10 @@ export async function cpuSample(childPids: readonly number[], redis: Redis): Pro
   };
 }
 
-/** CPU ms per unit of work between two samples, by part. */
-/** `loadAndApi`: this process (the load generator, and whatever of the system runs in it). */
+/**
+ * CPU ms per unit of work between two samples, by part. `loadAndApi`: this process (the load generator, and whatever
+ * of the system runs in it); `workers`: the child processes sampled.
+ */
 export function cpuPer(from: CpuSample, to: CpuSample, units: number): { loadAndApi: number; workers: number; redis: number } {
   return {
     loadAndApi: (to.self - from.self) / units,
