@@ -7,14 +7,15 @@
 -- VOLATILE PL/pgSQL function takes a fresh snapshot for each statement it runs: the RETURN QUERY below starts after
 -- PERFORM has every lock.
 --
--- Locks: transaction-scoped advisory locks (7301, hashtext(order id)), taken in hash order so two groups never
--- deadlock. Rows: one per stream with causation_id NULL and the stream's version (0 when new); one per given
+-- Locks: transaction-scoped advisory locks (lock_class, hashtext(order id)), taken in hash order so two groups never
+-- deadlock; lock_class is ORDER_STREAM_LOCK_CLASS of pg-event-store.ts, the one place that number is written.
+-- Rows: one per stream with causation_id NULL and the stream's version (0 when new); one per given
 -- (order id, causation id) already applied, with the version it left. Every row carries the transaction's now().
-CREATE FUNCTION order_events_lock_and_read(stream_ids text[], command_order_ids text[], command_causation_ids text[])
+CREATE FUNCTION order_events_lock_and_read(lock_class integer, stream_ids text[], command_order_ids text[], command_causation_ids text[])
 RETURNS TABLE (order_id text, causation_id text, version integer, now timestamptz)
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
-  PERFORM pg_advisory_xact_lock(7301, k)
+  PERFORM pg_advisory_xact_lock(lock_class, k)
   FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest(stream_ids) AS u(id) ORDER BY k) AS keys;
 
   RETURN QUERY
@@ -28,4 +29,4 @@ END
 $$;
 
 -- Down Migration
-DROP FUNCTION IF EXISTS order_events_lock_and_read(text[], text[], text[]);
+DROP FUNCTION IF EXISTS order_events_lock_and_read(integer, text[], text[], text[]);

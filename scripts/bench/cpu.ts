@@ -38,7 +38,8 @@ export function cpuPer(from: CpuSample, to: CpuSample, units: number): { loadAnd
 function procCpuMs(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks.
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks
+    // (USER_HZ, 100 per second on Linux: 10 ms each).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) || 0) + (Number(fields[12]) || 0)) * 10;
   } catch {

@@ -198,11 +198,10 @@ async function placeAndAccept(
 function apiClient(baseUrl: string, connections: number) {
   const http = jsonClient(baseUrl, { connections });
   return {
+    ...http,
     async token(body: Record<string, string>): Promise<string> {
       return ((await http.post('/v1/auth/dev-tokens', null, body)).body as { token: string }).token;
     },
-    post: (path: string, token: string, body: unknown, headers: Record<string, string> = {}) => http.post(path, token, body, headers),
-    close: () => http.close(),
   };
 }
 

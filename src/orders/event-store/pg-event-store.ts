@@ -27,8 +27,8 @@ export interface PgEventStoreOptions {
 
 /**
  * First key of the two-int advisory locks that serialise writers of one order stream (second key:
- * `hashtext(order id)`). Transaction-scoped: released by COMMIT/ROLLBACK, or when the connection dies. Taken by the
- * SQL function `order_events_lock_and_read` (its migration spells the same number).
+ * `hashtext(order id)`). Transaction-scoped: released by COMMIT/ROLLBACK, or when the connection dies. Passed to the
+ * SQL function `order_events_lock_and_read`, which takes them.
  */
 export const ORDER_STREAM_LOCK_CLASS = 7301;
 
@@ -164,7 +164,7 @@ async function commitGroup(
       const state = await client.query<{ order_id: string; causation_id: string | null; version: number; now: Date }>({
         name: 'order_events_lock_and_read',
         text: LOCK_AND_READ_SQL,
-        values: [streamIds, appends.map((a) => a.streamId), appends.map((a) => a.causationId)],
+        values: [ORDER_STREAM_LOCK_CLASS, streamIds, appends.map((a) => a.streamId), appends.map((a) => a.causationId)],
       });
       const recordedAt = (state.rows[0]?.now ?? new Date(NaN)).toISOString();
       const versions = new Map<string, number>();
@@ -282,7 +282,7 @@ function storeMetrics(registry: Registry) {
 // Locks the group's streams in a fixed (hash) order, then — with a snapshot taken after the locks, so it sees the
 // previous writer's commit — reads each stream's version (rows with causation_id NULL) and the group's causation ids
 // already applied: migrations/1763700400000_event-store-lock-and-read.sql.
-const LOCK_AND_READ_SQL = 'SELECT order_id, causation_id, version, now FROM order_events_lock_and_read($1::text[], $2::text[], $3::text[])';
+const LOCK_AND_READ_SQL = 'SELECT order_id, causation_id, version, now FROM order_events_lock_and_read($1::int, $2::text[], $3::text[], $4::text[])';
 
 // One statement, one multi-row INSERT per table. Outbox ids follow the input order (ORDER BY n), which puts
 // each order's rows in seq order; across transactions the stream lock orders them.
